@@ -1,0 +1,153 @@
+/**
+ * @file encoder.h
+ * @brief Data-custodian side: turn records into keyed Bloom-filter encodings (CLKs).
+ *
+ * An encoder combines a linkage schema with the custodians' shared secret. From the secret it
+ * derives two keys per feature with HKDF (RFC 5869); the secret itself is wiped as soon as
+ * the keys are derived, and the keys are wiped when the encoder is freed. Each value is
+ * validated and formatted, split into tokens (q-grams, exact or numeric tokens), each token is
+ * mapped to k bit positions by a keyed PRF (HMAC-SHA1/HMAC-MD5 double hashing or keyed
+ * BLAKE2b), the bits of all features are OR-ed into one filter, which is then XOR-folded.
+ * The output is byte-for-byte identical to clkhash 0.18.
+ *
+ * @par Thread safety
+ * An encoder is immutable after tznr_encoder_new(): any number of threads may encode with
+ * one encoder concurrently, each with its own output buffer. tznr_encoder_free() needs
+ * exclusive use. The schema must outlive the encoder.
+ *
+ * @par References
+ * Schnell, Bachteler & Reiher (2009), Privacy-preserving record linkage using Bloom filters,
+ * BMC Med Inform Decis Mak 9:41. Schnell, Bachteler & Reiher (2011), A novel error-tolerant
+ * anonymous linking code (CLK), German RLC WP-GRLC-2011-02. Kirsch & Mitzenmacher (2006),
+ * Less hashing, same performance (double hashing). Vatsalan & Christen (2015/2016) for numeric
+ * neighbourhood tokens. clkhash 0.18.3 (data61) as the reference implementation.
+ */
+#ifndef TZNR_ENCODER_H
+#define TZNR_ENCODER_H
+
+#include <tznr/common.h>
+#include <tznr/schema.h>
+#include <tznr/clkset.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Opaque encoder: a schema plus the per-feature keys derived from the secret. */
+typedef struct tznr_encoder tznr_encoder_t;
+
+/**
+ * @brief Create an encoder from a schema and the shared secret.
+ *
+ * The secret is used as HKDF input keying material exactly as given (clkhash encodes its
+ * secret string as UTF-8). It is not retained: only the derived keys are, and they are wiped
+ * (OPENSSL_cleanse) by tznr_encoder_free() and on every error path.
+ *
+ * @param[out] out         Receives the encoder; NULL on failure. Free with tznr_encoder_free().
+ * @param[in]  schema      A schema; borrowed, must outlive the encoder.
+ * @param[in]  secret      Secret bytes, @p secret_len long (not NUL-terminated).
+ * @param[in]  secret_len  Length in bytes; at least 1.
+ * @retval TZNR_OK       Success.
+ * @retval TZNR_EINVAL   NULL argument or empty secret.
+ * @retval TZNR_ECRYPTO  HKDF failed.
+ * @retval TZNR_ENOMEM   Out of memory.
+ * @par References
+ * RFC 5869 (HKDF). clkhash key derivation: `L = features * 2 * keySize` bytes, ignored
+ * features included; feature i uses bytes [2i*ks, (2i+1)*ks) and [(2i+1)*ks, (2i+2)*ks).
+ * @since 0.1
+ */
+TZNR_API TZNR_NODISCARD tznr_error_t
+tznr_encoder_new(tznr_encoder_t **out, const tznr_schema_t *schema,
+                 const uint8_t *secret, size_t secret_len);
+
+/**
+ * @brief Create an encoder, reading the secret from a key file.
+ *
+ * The file must hold valid UTF-8; one trailing newline ("\n" or "\r\n") is stripped. The
+ * bytes read are wiped from memory once the keys are derived. The secret never appears in
+ * an error message.
+ *
+ * @param[out] out     Receives the encoder; NULL on failure.
+ * @param[in]  schema  A schema; borrowed, must outlive the encoder.
+ * @param[in]  path    Key file path (at most 64 KiB).
+ * @retval TZNR_OK      Success.
+ * @retval TZNR_EINVAL  NULL argument, empty secret, or the file is not valid UTF-8.
+ * @retval TZNR_EIO     The file cannot be read.
+ * @retval TZNR_ELIMIT  The file is larger than 64 KiB.
+ * @since 0.1
+ */
+TZNR_API TZNR_NODISCARD tznr_error_t
+tznr_encoder_new_from_secret_file(tznr_encoder_t **out, const tznr_schema_t *schema,
+                                  const char *path);
+
+/**
+ * @brief Free an encoder and wipe its keys. NULL is accepted.
+ * @param[in] enc  The encoder; must not be in use by another thread.
+ * @since 0.1
+ */
+TZNR_API void tznr_encoder_free(tznr_encoder_t *enc);
+
+/**
+ * @brief Size of one CLK in bytes (tznr_schema_filter_bits() / 8).
+ * @param[in] enc  An encoder; NULL gives 0.
+ * @return Bytes per CLK.
+ * @since 0.1
+ */
+TZNR_API size_t tznr_encoder_clk_bytes(const tznr_encoder_t *enc);
+
+/**
+ * @brief Encode one record into a CLK.
+ *
+ * @param[in]  enc        An encoder.
+ * @param[in]  values     @p n_values pointers to UTF-8 values, one per schema feature in
+ *                        schema order (ignored features included; their values are not read).
+ *                        A value may be NULL only if its length is 0.
+ * @param[in]  value_lens Byte lengths of the values.
+ * @param[in]  n_values   Must equal tznr_schema_feature_count().
+ * @param[out] clk        Output filter, @p clk_len bytes, overwritten (clkhash bit order).
+ * @param[in]  clk_len    Must equal tznr_encoder_clk_bytes().
+ * @retval TZNR_OK        Success.
+ * @retval TZNR_EINVAL    NULL argument or wrong @p n_values.
+ * @retval TZNR_EBUFSIZE  Wrong @p clk_len.
+ * @retval TZNR_EINPUT    A value breaks its feature's format rule (the detail names the
+ *                        feature, the rule and the value); @p clk is zeroed.
+ * @retval TZNR_ECRYPTO   A PRF call failed.
+ * @par Thread safety
+ * Safe concurrently on one encoder with distinct @p clk buffers.
+ * @since 0.1
+ */
+TZNR_API TZNR_NODISCARD tznr_error_t
+tznr_encoder_encode_record(const tznr_encoder_t *enc, const char *const *values,
+                           const size_t *value_lens, size_t n_values,
+                           uint8_t *clk, size_t clk_len);
+
+/**
+ * @brief Encode every data row of a CSV file, in row order.
+ *
+ * The file is RFC 4180 CSV, UTF-8, with a header row; a UTF-8 byte-order mark is skipped,
+ * LF and CRLF line ends are accepted, quoted fields may hold commas, doubled quotes and line
+ * breaks. Columns are matched to schema features by header name (any order); every feature
+ * must have exactly one column and every column must be a feature (list unused columns as
+ * `"ignored": true`). Every row is checked: if any row is invalid nothing is returned, and
+ * the detail lists each failure as `FILE:LINE: column 'NAME': RULE` (the first 50, then a
+ * count).
+ *
+ * @param[in]  enc   An encoder.
+ * @param[in]  path  CSV path, or "-" for standard input.
+ * @param[out] out   Receives one CLK per data row; NULL on failure. Free with tznr_clkset_free().
+ * @retval TZNR_OK      Success.
+ * @retval TZNR_EINVAL  NULL argument.
+ * @retval TZNR_EIO     The file cannot be read.
+ * @retval TZNR_EINPUT  Malformed CSV, header mismatch, or invalid values (see the detail).
+ * @retval TZNR_ELIMIT  A field over 1 MiB or a row over 4096 fields.
+ * @par Thread safety
+ * Safe concurrently on one encoder.
+ * @since 0.1
+ */
+TZNR_API TZNR_NODISCARD tznr_error_t
+tznr_encoder_encode_csv(const tznr_encoder_t *enc, const char *path, tznr_clkset_t **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,1 @@
+/* clkset: not written yet */

@@ -1,0 +1,1 @@
+/* csv: not written yet */

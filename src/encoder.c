@@ -1,0 +1,1 @@
+/* encoder: not written yet */

@@ -1,0 +1,10 @@
+/* Internal adapter: the only header that includes the JSON library (jansson). Modules that
+ * parse or emit JSON (schema, clkset) include this header, never <jansson.h> directly. */
+#ifndef TZNR_SRC_JSON_H
+#define TZNR_SRC_JSON_H
+#include <jansson.h>
+#include "tznr/common.h"
+/* Parse a buffer; on failure returns NULL and sets the detail to
+ * "<what>: JSON syntax error at line L, column C: TEXT" with code `code`. */
+json_t *tznr__json_parse(const char *buf, size_t len, const char *what, tznr_error_t code);
+#endif

@@ -1,0 +1,1 @@
+/* normalise: not written yet */

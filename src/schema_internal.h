@@ -1,0 +1,67 @@
+/* Internal: the parsed linkage schema. Filled by schema.c, read by normalise.c, tokenise.c,
+ * encoder.c. Immutable after tznr_schema_new_*. */
+#ifndef TZNR_SRC_SCHEMA_INTERNAL_H
+#define TZNR_SRC_SCHEMA_INTERNAL_H
+#include <stddef.h>
+#include <stdint.h>
+#include "tznr/schema.h"
+
+typedef enum { TZNR__FMT_STRING, TZNR__FMT_INTEGER, TZNR__FMT_DATE, TZNR__FMT_ENUM } tznr__fmt_type;
+typedef enum { TZNR__ENC_UTF8, TZNR__ENC_ASCII } tznr__text_enc;
+typedef enum { TZNR__CASE_MIXED, TZNR__CASE_UPPER, TZNR__CASE_LOWER } tznr__case;
+typedef enum { TZNR__CMP_NGRAM, TZNR__CMP_EXACT, TZNR__CMP_NUMERIC } tznr__cmp_type;
+typedef enum { TZNR__STRAT_BITS_PER_TOKEN, TZNR__STRAT_BITS_PER_FEATURE } tznr__strategy;
+typedef enum { TZNR__HASH_BLAKE, TZNR__HASH_DOUBLE } tznr__hash_type;
+
+typedef struct tznr__feature {
+    char *name;                 /* identifier, NUL-terminated UTF-8 */
+    int ignored;                /* 1: read but not encoded; nothing below is set */
+
+    /* format */
+    tznr__fmt_type fmt;
+    tznr__text_enc encoding;    /* string: token bytes encoding (default utf-8) */
+    tznr__case text_case;       /* string: validation only (default mixed) */
+    long min_length, max_length;/* string: code points; -1 = unset */
+    char *pattern;              /* string: regex source (fully matched), NULL = unset */
+    void *pattern_code;         /* pcre2_code* compiled with PCRE2_UTF, owned */
+    int has_minimum, has_maximum;
+    int64_t minimum, maximum;   /* integer */
+    char *date_format;          /* date: strptime format, e.g. "%Y-%m-%d" */
+    char **enum_values;         /* enum */
+    size_t n_enum_values;
+
+    /* hashing */
+    tznr__cmp_type cmp;
+    unsigned ngram_n;           /* ngram: n >= 1 */
+    int positional;             /* ngram */
+    double threshold_distance;  /* numeric: > 0 */
+    unsigned resolution;        /* numeric: >= 1 */
+    unsigned fractional_precision; /* numeric: default 0 */
+    tznr__strategy strategy;
+    unsigned strategy_value;    /* bitsPerToken or bitsPerFeature, >= 1 */
+    tznr__hash_type hash;       /* default blakeHash */
+    int prevent_singularity;    /* doubleHash only */
+
+    /* missing values */
+    int has_sentinel;           /* clkhash "sentinel": exact compare; value replaced by
+                                   replace_with (defaults to the sentinel itself) */
+    char *sentinel;
+    char **sentinels;           /* tznr extension "sentinels": compare after stripping
+                                   whitespace; matched -> missing (no tokens) unless
+                                   replace_with is set */
+    size_t n_sentinels;
+    char *replace_with;         /* NULL = unset */
+} tznr__feature;
+
+struct tznr_schema {
+    unsigned version;           /* 3 (absent -> 3) */
+    size_t l;                   /* CLK bits after folding; multiple of 64 */
+    unsigned xor_folds;         /* hashing length = l << xor_folds */
+    int kdf_md;                 /* 256 or 512 (tznr__md) */
+    uint8_t *salt; size_t salt_len; int has_salt;
+    uint8_t *info; size_t info_len;
+    size_t key_size;            /* bytes per key, default 64 */
+    tznr__feature *features;
+    size_t n_features;
+};
+#endif

@@ -1,0 +1,1 @@
+/* tokenise: not written yet */
