@@ -80,6 +80,29 @@ TZNR_API TZNR_NODISCARD tznr_error_t
 tznr_encoder_new_from_secret_file(tznr_encoder_t **out, const tznr_schema_t *schema,
                                   const char *path);
 
+/** Size of the text written by tznr_secret_generate(), terminating NUL included. */
+#define TZNR_SECRET_TEXT_SIZE 45
+
+/**
+ * @brief Generate a new shared secret, as text suitable for a key file.
+ *
+ * 32 bytes (256 bits) from OpenSSL's CSPRNG (RAND_priv_bytes), written as standard base64
+ * (44 characters) and a terminating NUL. The data custodians share this text over a secure
+ * channel; it must never reach the linkage unit. Wipe the buffer (e.g. with a volatile
+ * memset) once it has been stored.
+ *
+ * @param[out] out       Receives the NUL-terminated text.
+ * @param[in]  out_size  Size of @p out in bytes; at least ::TZNR_SECRET_TEXT_SIZE.
+ * @retval TZNR_OK        Success.
+ * @retval TZNR_EINVAL    NULL @p out.
+ * @retval TZNR_EBUFSIZE  @p out_size is too small.
+ * @retval TZNR_ECRYPTO   The random generator failed.
+ * @par Thread safety
+ * Safe from any thread.
+ * @since 0.1
+ */
+TZNR_API TZNR_NODISCARD tznr_error_t tznr_secret_generate(char *out, size_t out_size);
+
 /**
  * @brief Free an encoder and wipe its keys. NULL is accepted.
  * @param[in] enc  The encoder; must not be in use by another thread.
