@@ -65,6 +65,29 @@ tznr_error_t tznr_secret_generate(char *out, size_t out_size)
     return rc;
 }
 
+tznr_error_t tznr_secret_generate_file(const char *path, int force)
+{
+    if (!path || strcmp(path, "-") == 0)
+        return tznr__err(TZNR_EINVAL, "a key file path is required (a secret is never written "
+                         "to standard output)");
+    char text[TZNR_SECRET_TEXT_SIZE];
+    tznr_error_t rc = tznr_secret_generate(text, sizeof text);
+    if (rc)
+        return rc;
+    tznr__out o;
+    rc = tznr__out_open(&o, path, force);
+    if (!rc) {
+        if (fputs(text, o.fp) < 0 || fputc('\n', o.fp) == EOF) {
+            tznr__out_abort(&o);
+            rc = tznr__err(TZNR_EIO, "%s: write failed", path);
+        } else {
+            rc = tznr__out_commit(&o);
+        }
+    }
+    tznr__cleanse(text, sizeof text);
+    return rc;
+}
+
 size_t tznr_encoder_clk_bytes(const tznr_encoder_t *enc) { return enc ? enc->clk_bytes : 0; }
 
 static size_t max_k(const tznr__feature *f) { return f->strategy_value; }

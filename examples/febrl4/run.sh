@@ -42,10 +42,10 @@ awk -F, -v nb_file="$out/b.csv" '
   END {
     for (i in ida) a_ent[ida[i]] = 1
     for (j in idb) if (idb[j] in a_ent) truth++
-    p = links ? tp / links : 0; r = truth ? tp / truth : 0; f = (p + r) ? 2 * p * r / (p + r) : 0
+    prec = links ? tp / links : 0; rec = truth ? tp / truth : 0; f1 = (prec + rec) ? 2 * prec * rec / (prec + rec) : 0
     printf "records: A %d, B %d; true pairs: %d\n", na, nb, truth
     printf "links: %d (true %d, false %d, missed %d)\n", links, tp, links - tp, truth - tp
-    printf "precision %.4f  recall %.4f  F1 %.4f\n", p, r, f
+    printf "precision %.4f  recall %.4f  F1 %.4f\n", prec, rec, f1
   }' "$out/a.csv" "$out/b.csv" "$out/links.csv"
 echo "wall time: prepare $(elapsed "$t0" "$t1"), encode A $(elapsed "$t1" "$t2"), encode B $(elapsed "$t2" "$t3"), match $(elapsed "$t3" "$t4")"
 echo "outputs in $out (a.clks.json, b.clks.json, links.csv)"

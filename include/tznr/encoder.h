@@ -104,6 +104,27 @@ tznr_encoder_new_from_secret_file(tznr_encoder_t **out, const tznr_schema_t *sch
 TZNR_API TZNR_NODISCARD tznr_error_t tznr_secret_generate(char *out, size_t out_size);
 
 /**
+ * @brief Generate a new shared secret (see tznr_secret_generate()) into a key file.
+ *
+ * The file holds the 44-character base64 text and a newline, is created with mode 0600,
+ * written to a temporary file in the destination directory and renamed when complete.
+ * The secret is never written anywhere else (standard output is refused) and is wiped from
+ * memory before return.
+ *
+ * @param[in] path   Destination path (not "-").
+ * @param[in] force  Non-zero to replace an existing file.
+ * @retval TZNR_OK       Success.
+ * @retval TZNR_EINVAL   NULL or "-" @p path.
+ * @retval TZNR_EEXIST   @p path exists and @p force is 0.
+ * @retval TZNR_EIO      The file cannot be written (nothing is left at @p path).
+ * @retval TZNR_ECRYPTO  The random generator failed.
+ * @par Thread safety
+ * Safe from any thread.
+ * @since 0.1
+ */
+TZNR_API TZNR_NODISCARD tznr_error_t tznr_secret_generate_file(const char *path, int force);
+
+/**
  * @brief Free an encoder and wipe its keys. NULL is accepted.
  * @param[in] enc  The encoder; must not be in use by another thread.
  * @since 0.1

@@ -35,6 +35,7 @@ static const char MAIN_HELP[] =
     "compatible with clkhash 0.18 and anonlink 0.15.\n"
     "\n"
     "Commands:\n"
+    "  keygen   create a random secret for the data custodians, in a key file\n"
     "  encode   encode the records of a CSV file into CLKs (data custodian)\n"
     "  match    find the pairs of CLKs above a Dice threshold (linkage unit)\n"
     "  help     show the help of a command\n"
@@ -62,6 +63,20 @@ static const char ENCODE_HELP[] =
     "  -o, --output FILE       output file; \"-\" or no option for standard output.\n"
     "                          Written atomically: no partial file is ever left behind.\n"
     "  -f, --force             replace OUTPUT if it exists\n"
+    "  -h, --help              show this help and exit\n"
+    "\n";
+
+static const char KEYGEN_HELP[] =
+    "Usage: tznr keygen --output KEY [--force]\n"
+    "\n"
+    "Create a new secret for the data custodians: 256 bits from OpenSSL's random generator,\n"
+    "written as base64 text to the file KEY (mode 0600, written atomically). Share it with\n"
+    "the other custodians over a secure channel; never give it to the linkage unit. The\n"
+    "secret is never printed.\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output FILE       the key file to create (required; \"-\" is refused)\n"
+    "  -f, --force             replace FILE if it exists\n"
     "  -h, --help              show this help and exit\n"
     "\n";
 
@@ -355,6 +370,38 @@ done:
     return status;
 }
 
+static int cmd_keygen(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"force", no_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *out_path = NULL;
+    int force = 0, c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:fh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out_path = optarg; break;
+        case 'f': force = 1; break;
+        case 'h': return print_help(KEYGEN_HELP);
+        default: return option_error("keygen", c, argv, opts);
+        }
+    }
+    if (!out_path)
+        return usage_error("keygen", "missing --output");
+    if (strcmp(out_path, "-") == 0)
+        return usage_error("keygen", "a secret is never written to standard output");
+    if (optind < argc)
+        return usage_error("keygen", "unexpected argument '%s'", argv[optind]);
+    if (output_taken("keygen", out_path, force))
+        return EXIT_IO;
+    tznr_error_t rc = tznr_secret_generate_file(out_path, force);
+    return rc ? report("keygen", rc) : EXIT_OK;
+}
+
 struct command {
     const char *name;
     int (*run)(int argc, char **argv);
@@ -362,6 +409,7 @@ struct command {
 };
 
 static const struct command COMMANDS[] = {
+    {"keygen", cmd_keygen, KEYGEN_HELP},
     {"encode", cmd_encode, ENCODE_HELP},
     {"match", cmd_match, MATCH_HELP},
 };
