@@ -414,6 +414,8 @@ static tznr_error_t map_header(const tznr_encoder_t *enc, tznr__csv *r, size_t *
     }
     for (size_t i = 0; i < s->n_features; i++)
         col_of_feature[i] = SIZE_MAX;
+    char unknown[512] = "", missing[512] = "";
+    size_t uo = 0, mo = 0;
     for (size_t c = 0; c < nf; c++) {
         size_t len;
         const char *h = tznr__csv_field(r, c, &len);
@@ -422,20 +424,28 @@ static tznr_error_t map_header(const tznr_encoder_t *enc, tznr__csv *r, size_t *
             if (strlen(s->features[i].name) == len && memcmp(s->features[i].name, h, len) == 0)
                 found = i;
         tznr__escape(tmp, sizeof tmp, h, len);
-        if (found == SIZE_MAX)
-            return tznr__err(TZNR_EINPUT, "%s:%lu: column %zu \"%s\" is not a feature of the "
-                             "schema (list it with \"ignored\": true); header as read: %s",
-                             file, tznr__csv_line(r), c + 1, tmp, shown);
+        if (found == SIZE_MAX) {
+            if (uo + 8 < sizeof unknown)
+                uo += (size_t)snprintf(unknown + uo, sizeof unknown - uo, "%s\"%s\"",
+                                       uo ? ", " : "", tmp);
+            continue;
+        }
         if (col_of_feature[found] != SIZE_MAX)
             return tznr__err(TZNR_EINPUT, "%s:%lu: column \"%s\" appears twice in the header",
                              file, tznr__csv_line(r), tmp);
         col_of_feature[found] = c;
     }
     for (size_t i = 0; i < s->n_features; i++)
-        if (col_of_feature[i] == SIZE_MAX)
-            return tznr__err(TZNR_EINPUT, "%s:%lu: the schema's column '%s' is missing from the "
-                             "header; header as read: %s", file, tznr__csv_line(r),
-                             s->features[i].name, shown);
+        if (col_of_feature[i] == SIZE_MAX && mo + 8 < sizeof missing)
+            mo += (size_t)snprintf(missing + mo, sizeof missing - mo, "%s'%s'", mo ? ", " : "",
+                                   s->features[i].name);
+    if (mo || uo)
+        return tznr__err(TZNR_EINPUT, "%s:%lu: the header does not match the schema:%s%s%s%s%s "
+                         "(every column must be a schema feature; list unused ones with "
+                         "\"ignored\": true); header as read: %s",
+                         file, tznr__csv_line(r), mo ? " missing column(s) " : "", missing,
+                         mo && uo ? ";" : "", uo ? " column(s) not in the schema " : "", unknown,
+                         shown);
     return TZNR_OK;
 }
 
