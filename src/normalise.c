@@ -284,7 +284,9 @@ static tznr_error_t norm_date(const tznr__feature *f, const char *raw, size_t ra
         return verr(f, raw, raw_len, "not a valid date for format %s", esc);
     }
     char buf[16];
-    int len = snprintf(buf, sizeof buf, "%04d%02d%02d", year, month, day);
+    /* Python strftime("%Y") on glibc does not pad years below 1000 ("999"), and clkhash
+     * hashes that text: keep the same bytes. */
+    int len = snprintf(buf, sizeof buf, "%d%02d%02d", year, month, day);
     return emit(buf, (size_t)len, out, out_len);
 }
 

@@ -364,7 +364,7 @@ START_TEST(dates_python_semantics)
     date_case(iso, "2000-04-31", NULL);
     date_case(iso, "2000-12-31", "20001231");
     date_case(iso, "0001-01-01", "00010101");
-    date_case(iso, "0999-05-06", "09990506");
+    date_case(iso, "0999-05-06", "9990506");   /* clkhash on glibc: strftime %Y is unpadded */
     date_case(iso, "9999-12-31", "99991231");
     date_case(iso, "0000-01-01", NULL);          /* year 0 is outside datetime's range */
     date_case(iso, "2000-1-5", "20000105");      /* Python accepts one-digit %m and %d */
