@@ -363,7 +363,7 @@ START_TEST(dates_python_semantics)
     date_case(iso, "2100-02-29", NULL);
     date_case(iso, "2000-04-31", NULL);
     date_case(iso, "2000-12-31", "20001231");
-    date_case(iso, "0001-01-01", "00010101");
+    date_case(iso, "0001-01-01", "10101")   /* unpadded year, as clkhash on glibc */;
     date_case(iso, "0999-05-06", "9990506");   /* clkhash on glibc: strftime %Y is unpadded */
     date_case(iso, "9999-12-31", "99991231");
     date_case(iso, "0000-01-01", NULL);          /* year 0 is outside datetime's range */
