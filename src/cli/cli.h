@@ -1,0 +1,40 @@
+/* Shared pieces of the tznr command: exit statuses, error reporting, option errors,
+ * output checks. Each command lives in its own cmd_*.c file and uses only the public API. */
+#ifndef TZNR_CLI_H
+#define TZNR_CLI_H
+#include <getopt.h>
+#include <tznr/tznr.h>
+
+enum {
+    EXIT_OK = 0,
+    EXIT_DATA = 1,
+    EXIT_USAGE = 2,
+    EXIT_IO = 3,
+    EXIT_INTERNAL = 4
+};
+
+extern const char STATUS_HELP[];
+
+/* exit status for a library status code */
+int exit_for(tznr_error_t rc);
+/* print "tznr CMD: <status text>: <detail>" on stderr; return the exit status */
+int report(const char *cmd, tznr_error_t rc);
+/* same, but a status that is not input/IO counts as bad input data (exit 1) */
+int report_data(const char *cmd, tznr_error_t rc);
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+int usage_error(const char *cmd, const char *fmt, ...);
+int print_help(const char *text);
+int option_error(const char *cmd, int c, char **argv, const struct option *longopts);
+/* 1 (after printing) if `out` exists and may not be replaced */
+int output_taken(const char *cmd, const char *out, int force);
+/* a number in [0, 1], whole string; 1 on success */
+int parse_threshold(const char *s, double *out);
+
+/* commands */
+int cmd_encode(int argc, char **argv);
+int cmd_match(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+extern const char ENCODE_HELP[], MATCH_HELP[], KEYGEN_HELP[];
+#endif
