@@ -369,7 +369,7 @@ tznr_error_t tznr_encoder_encode_record(const tznr_encoder_t *enc, const char *c
     return rc;
 }
 
-/* ---- CSV ---------------------------------------------------------------------------- */
+/* ---- batches and CSV ---------------------------------------------------------------- */
 
 typedef struct err_list {
     char *text;
@@ -396,6 +396,70 @@ static void err_add(err_list *e, const char *line)
     e->len += n;
     e->text[e->len++] = '\n';
     e->text[e->len] = '\0';
+}
+
+tznr_error_t tznr_encoder_encode_batch(const tznr_encoder_t *enc, const char *buf,
+                                       const size_t *offsets, size_t n_records, size_t n_values,
+                                       uint8_t *clks, size_t clks_len)
+{
+    if (!enc || !offsets || (!clks && n_records))
+        return tznr__err(TZNR_EINVAL, "NULL argument");
+    if (n_values != enc->schema->n_features)
+        return tznr__err(TZNR_EINVAL, "expected %zu values per record (one per schema feature), "
+                         "got %zu", enc->schema->n_features, n_values);
+    if (n_records && clks_len / n_records != enc->clk_bytes)
+        return tznr__err(TZNR_EBUFSIZE, "the CLK buffer is %zu bytes, expected %zu x %zu",
+                         clks_len, n_records, enc->clk_bytes);
+    if (n_records && n_values > SIZE_MAX / n_records - 1)
+        return tznr__err(TZNR_EINVAL, "too many values");
+    const size_t nv = n_records * n_values;
+    if (offsets[0] != 0)
+        return tznr__err(TZNR_EINVAL, "offsets[0] must be 0");
+    for (size_t i = 0; i < nv; i++)
+        if (offsets[i + 1] < offsets[i])
+            return tznr__err(TZNR_EINVAL, "offsets[%zu] < offsets[%zu]", i + 1, i);
+    if (!buf && offsets[nv] != 0)
+        return tznr__err(TZNR_EINVAL, "NULL buffer with non-empty values");
+    const size_t hb = enc->hash_bits / 8;
+    uint8_t *bits = tznr__calloc(1, hb);
+    const char **vals = tznr__calloc(n_values, sizeof *vals);
+    size_t *lens = tznr__calloc(n_values, sizeof *lens);
+    tznr__tokens toks;
+    tznr__tokens_init(&toks);
+    err_list errs = {0};
+    tznr_error_t rc = TZNR_OK;
+    if (!bits || !vals || !lens)
+        rc = tznr__err(TZNR_ENOMEM, "out of memory");
+    for (size_t r = 0; !rc && r < n_records; r++) {
+        for (size_t f = 0; f < n_values; f++) {
+            size_t k = r * n_values + f;
+            vals[f] = buf ? buf + offsets[k] : "";
+            lens[f] = offsets[k + 1] - offsets[k];
+        }
+        memset(bits, 0, hb);
+        rc = encode_into(enc, vals, lens, bits, &toks);
+        if (rc == TZNR_EINPUT) {
+            char line[1024];
+            snprintf(line, sizeof line, "record %zu: %s", r, tznr_last_error_message());
+            err_add(&errs, line);
+            rc = TZNR_OK;
+            continue;
+        }
+        if (!rc)
+            fold(enc, bits, clks + r * enc->clk_bytes);
+    }
+    if (!rc && errs.count)
+        rc = tznr__err(TZNR_EINPUT, "%zu invalid record%s; nothing was encoded:\n%s%s",
+                       errs.count, errs.count == 1 ? "" : "s", errs.text ? errs.text : "",
+                       errs.count > MAX_LISTED_ERRORS ? "(further errors not listed)\n" : "");
+    if (rc && clks)
+        memset(clks, 0, clks_len);
+    tznr__tokens_free(&toks);
+    tznr__free_wiped(bits, bits ? hb : 0);
+    tznr__free(vals);
+    tznr__free(lens);
+    tznr__free(errs.text);
+    return rc;
 }
 
 static tznr_error_t map_header(const tznr_encoder_t *enc, tznr__csv *r, size_t *col_of_feature)

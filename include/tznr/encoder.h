@@ -166,6 +166,35 @@ tznr_encoder_encode_record(const tznr_encoder_t *enc, const char *const *values,
                            uint8_t *clk, size_t clk_len);
 
 /**
+ * @brief Encode many records at once from one packed buffer (the batch API for bindings).
+ *
+ * Value f of record r is the byte range `buf[offsets[r*n_values+f] .. offsets[r*n_values+f+1])`
+ * of UTF-8 text: @p offsets has `n_records*n_values + 1` non-decreasing entries, the first one
+ * 0 and the last one the length of @p buf. Values follow schema feature order, ignored
+ * features included. Every record is checked: if any is invalid, @p clks is zeroed and the
+ * detail lists each failure as `record R: column 'NAME': RULE` (R 0-based; the first 50, then
+ * a count).
+ *
+ * @param[in]  enc        An encoder.
+ * @param[in]  buf        Concatenated values (may be NULL if every value is empty).
+ * @param[in]  offsets    `n_records*n_values + 1` byte offsets into @p buf.
+ * @param[in]  n_records  Number of records.
+ * @param[in]  n_values   Values per record; must equal tznr_schema_feature_count().
+ * @param[out] clks       `n_records` CLKs of tznr_encoder_clk_bytes() bytes, back to back.
+ * @param[in]  clks_len   Size of @p clks; must equal n_records * tznr_encoder_clk_bytes().
+ * @retval TZNR_OK        Success.
+ * @retval TZNR_EINVAL    NULL argument, wrong @p n_values, or offsets not non-decreasing.
+ * @retval TZNR_EBUFSIZE  Wrong @p clks_len.
+ * @retval TZNR_EINPUT    At least one record is invalid (see the detail).
+ * @par Thread safety
+ * Safe concurrently on one encoder with distinct output buffers.
+ * @since 0.1
+ */
+TZNR_API TZNR_NODISCARD tznr_error_t
+tznr_encoder_encode_batch(const tznr_encoder_t *enc, const char *buf, const size_t *offsets,
+                          size_t n_records, size_t n_values, uint8_t *clks, size_t clks_len);
+
+/**
  * @brief Encode every data row of a CSV file, in row order.
  *
  * The file is RFC 4180 CSV, UTF-8, with a header row; a UTF-8 byte-order mark is skipped,
