@@ -284,6 +284,16 @@ static tznr_error_t encode_into(const tznr_encoder_t *enc, const char *const *va
                                 const size_t *lens, uint8_t *bits, tznr__tokens *toks)
 {
     const tznr_schema_t *s = enc->schema;
+    size_t nonempty = 0, encoded = 0;
+    for (size_t i = 0; i < s->n_features; i++) {
+        if (!s->features[i].ignored) {
+            encoded++;
+            nonempty += lens[i] != 0;
+        }
+    }
+    if (encoded && nonempty == 0)
+        return tznr__err(TZNR_EINPUT, "every encoded field is empty (an empty record would "
+                         "get an empty CLK and match nothing)");
     for (size_t i = 0; i < s->n_features; i++) {
         const tznr__feature *f = &s->features[i];
         if (f->ignored)

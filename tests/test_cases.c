@@ -212,6 +212,23 @@ START_TEST(c07_bom_crlf)
 }
 END_TEST
 
+/* A record whose encoded fields are all empty is reported, never encoded as an empty CLK. */
+START_TEST(all_empty_record_rejected)
+{
+    tznr_schema_t *s = schema_edited("cases/C01/schema.json", NULL, NULL);
+    char path[512];
+    snprintf(path, sizeof path, "%s/empty.csv", tt_tmpdir());
+    FILE *fp = fopen(path, "w");
+    fputs("id,given_name,surname\na1,Ana,MOREAU\na2,,\n", fp);
+    fclose(fp);
+    tznr_clkset_t *none = NULL;
+    ck_assert_int_eq(encode_file(s, path, &none), TZNR_EINPUT);
+    ck_assert_ptr_null(none);
+    ck_assert_ptr_nonnull(strstr(tznr_last_error_message(), "empty.csv:3: every encoded field is empty"));
+    tznr_schema_free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cases");
@@ -220,6 +237,7 @@ int main(void)
     tcase_add_test(tc, c02_numeric_identifiers);
     tcase_add_test(tc, c04_missing_placeholders);
     tcase_add_test(tc, c07_bom_crlf);
+    tcase_add_test(tc, all_empty_record_rejected);
     suite_add_tcase(s, tc);
     return tt_run(s);
 }
