@@ -61,6 +61,22 @@ typedef enum tznr_error {
 } tznr_error_t;
 
 /**
+ * @brief Progress callback for long-running calls (encoding, matching).
+ *
+ * Called from the thread that made the call, at most a few times per second, with the work
+ * done so far and the total (both in the unit the calling function documents, e.g. records
+ * or comparisons; @p total is 0 when unknown). The library never prints: drawing a progress
+ * bar is the caller's business.
+ *
+ * @param[in] done   Units of work completed.
+ * @param[in] total  Units of work in all, or 0 if unknown.
+ * @param[in] user   The pointer given along with the callback.
+ * @return 0 to continue; non-zero to cancel (the call then returns ::TZNR_ESTATE and
+ *         writes nothing).
+ */
+typedef int (*tznr_progress_fn)(uint64_t done, uint64_t total, void *user);
+
+/**
  * @brief Static English text for a status code.
  * @param[in] err  Any value; unknown codes give "unknown error".
  * @return A static NUL-terminated string, never NULL. Do not free.

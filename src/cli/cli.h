@@ -32,6 +32,17 @@ int output_taken(const char *cmd, const char *out, int force);
 /* a number in [0, 1], whole string; 1 on success */
 int parse_threshold(const char *s, double *out);
 
+/* progress on stderr when it is a terminal; silent otherwise. Pass cli_progress_cb and a
+ * cli_progress* as the library's tznr_progress_fn and user pointer. */
+typedef struct cli_progress {
+    const char *label;
+    int enabled, shown;
+    double start, last;
+} cli_progress;
+void cli_progress_init(cli_progress *p, const char *label);
+int cli_progress_cb(uint64_t done, uint64_t total, void *user);
+void cli_progress_done(cli_progress *p);
+
 /* commands */
 int cmd_encode(int argc, char **argv);
 int cmd_match(int argc, char **argv);
