@@ -13,5 +13,6 @@
 #include <tznr/encoder.h>
 #include <tznr/clkset.h>
 #include <tznr/compare.h>
+#include <tznr/fs.h>
 
 #endif
