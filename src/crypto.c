@@ -212,3 +212,11 @@ tznr_error_t tznr__random_secret_bytes(uint8_t *out, size_t n)
         return ossl_fail("random generator");
     return TZNR_OK;
 }
+
+tznr_error_t tznr__sha256(uint8_t out[32], const uint8_t *msg, size_t len)
+{
+    unsigned int n = 0;
+    if (EVP_Digest(msg, len, out, &n, EVP_sha256(), NULL) != 1 || n != 32)
+        return ossl_fail("SHA-256");
+    return TZNR_OK;
+}

@@ -34,6 +34,8 @@ tznr_error_t tznr__mac_new(tznr__mac **out, tznr__mac_alg alg, const uint8_t *ke
 /* out must hold 20 (SHA1), 16 (MD5) or 64 (BLAKE2b) bytes. */
 tznr_error_t tznr__mac_compute(const tznr__mac *m, const uint8_t *msg, size_t len, uint8_t *out);
 void tznr__mac_free(tznr__mac *m);
+/* SHA-256 (32-byte out). */
+tznr_error_t tznr__sha256(uint8_t out[32], const uint8_t *msg, size_t len);
 /* CSPRNG bytes for secrets (RAND_priv_bytes). */
 tznr_error_t tznr__random_secret_bytes(uint8_t *out, size_t n);
 void tznr__cleanse(void *p, size_t n);

@@ -707,11 +707,49 @@ static tznr_error_t parse_hashing(tznr__feature *f, const json_t *hj, const char
     return TZNR_OK;
 }
 
+/* tznr extension: features[i].linkage = {"levels": [Dice thresholds, decreasing], "compare": bool} */
+static tznr_error_t parse_linkage(tznr__feature *f, const json_t *lk, const char *fpath)
+{
+    static const char *const keys[] = {"levels", "compare", NULL};
+    static const double dflt[] = {1.0, 0.85, 0.7};
+    char path[PATH_LEN], p[PATH_LEN];
+    tznr_error_t rc;
+    f->compare = 1;
+    f->n_levels = 3;
+    memcpy(f->levels, dflt, sizeof dflt);
+    if (!lk)
+        return TZNR_OK;
+    join(path, fpath, "linkage");
+    if ((rc = check_object(lk, path)) || (rc = check_keys(lk, path, keys)))
+        return rc;
+    if ((rc = get_bool(lk, path, "compare", &f->compare, NULL)))
+        return rc;
+    json_t *lv = json_object_get(lk, "levels");
+    if (!lv)
+        return TZNR_OK;
+    join(p, path, "levels");
+    if (!json_is_array(lv) || json_array_size(lv) == 0 || json_array_size(lv) > TZNR__MAX_LEVELS)
+        return rule_err(p, "must be an array of 1 to 15 Dice thresholds, strictly decreasing, "
+                        "in (0, 1]", lv);
+    f->n_levels = (unsigned)json_array_size(lv);
+    for (size_t i = 0; i < f->n_levels; i++) {
+        json_t *x = json_array_get(lv, i);
+        double d = json_is_number(x) ? json_number_value(x) : -1.0;
+        if (!(d > 0.0 && d <= 1.0) || (i && !(d < f->levels[i - 1]))) {
+            char q[PATH_LEN + 8];
+            snprintf(q, sizeof q, "%.*s[%zu]", (int)(PATH_LEN - 1), p, i);
+            return rule_err(q, "Dice thresholds must be numbers in (0, 1], strictly decreasing", x);
+        }
+        f->levels[i] = d;
+    }
+    return TZNR_OK;
+}
+
 static tznr_error_t parse_feature(struct tznr_schema *s, size_t idx, const json_t *fj)
 {
     static const char *const k_ignored[] = {"identifier", "ignored", "description", NULL};
     static const char *const k_feature[] = {"identifier", "ignored", "description", "format",
-                                            "hashing", NULL};
+                                            "hashing", "linkage", NULL};
     tznr__feature *f = &s->features[idx];
     char path[PATH_LEN], p[PATH_LEN];
     const char *name, *desc;
@@ -768,7 +806,9 @@ static tznr_error_t parse_feature(struct tznr_schema *s, size_t idx, const json_
         return serr(p, "required key is missing (or set \"ignored\": true)");
     }
     join(p, path, "hashing");
-    return parse_hashing(f, hj, p, s);
+    if ((rc = parse_hashing(f, hj, p, s)))
+        return rc;
+    return parse_linkage(f, json_object_get(fj, "linkage"), path);
 }
 
 /* ---- clkConfig ------------------------------------------------------------------------- */
@@ -875,7 +915,7 @@ static tznr_error_t parse_clk_config(struct tznr_schema *s, const json_t *cfg)
 static tznr_error_t parse_schema(struct tznr_schema *s, const json_t *root)
 {
     static const char *const keys[] = {"version", "clkConfig", "features", "note", "metadata",
-                                       NULL};
+                                       "linkage", NULL};
     tznr_error_t rc;
     long long v;
     int present;
@@ -905,6 +945,25 @@ static tznr_error_t parse_schema(struct tznr_schema *s, const json_t *root)
     for (size_t i = 0; i < n; i++)
         if ((rc = parse_feature(s, i, json_array_get(feats, i))))
             return rc;
+
+    /* tznr extension: linkage = {"idColumn": NAME} names the column of record identifiers */
+    s->id_index = -1;
+    json_t *lk = json_object_get(root, "linkage");
+    if (lk) {
+        static const char *const lkeys[] = {"idColumn", NULL};
+        const char *idc;
+        if ((rc = check_object(lk, "linkage")) || (rc = check_keys(lk, "linkage", lkeys)) ||
+            (rc = get_string(lk, "linkage", "idColumn", 0, &idc)))
+            return rc;
+        if (idc) {
+            for (size_t i = 0; i < n; i++)
+                if (strcmp(s->features[i].name, idc) == 0)
+                    s->id_index = (long)i;
+            if (s->id_index < 0)
+                return rule_err("linkage.idColumn", "must name one of the features",
+                                json_object_get(lk, "idColumn"));
+        }
+    }
 
     /* HKDF (RFC 5869) can derive at most 255 * HashLen bytes; clkhash derives 2 keys of
      * keySize bytes per feature, ignored ones included. */
@@ -940,6 +999,18 @@ tznr_error_t tznr_schema_new_from_json(tznr_schema_t **out, const char *json, si
     s->key_size = 64;
 
     tznr_error_t rc = parse_schema(s, root);
+    if (!rc) {
+        /* fingerprint: SHA-256 of the canonical form (sorted keys, compact, no "note") */
+        json_t *canon = json_deep_copy(root);
+        char *text = NULL;
+        if (canon) {
+            json_object_del(canon, "note");
+            text = json_dumps(canon, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENSURE_ASCII);
+        }
+        rc = text ? tznr__sha256(s->fingerprint, (const uint8_t *)text, strlen(text)) : nomem();
+        free(text);
+        json_decref(canon);
+    }
     json_decref(root);
     if (rc) {
         tznr_schema_free(s);
@@ -1006,4 +1077,32 @@ int tznr_schema_feature_is_ignored(const tznr_schema_t *schema, size_t index)
     if (!schema || index >= schema->n_features)
         return -1;
     return schema->features[index].ignored ? 1 : 0;
+}
+
+long tznr_schema_id_column(const tznr_schema_t *schema)
+{
+    return schema ? schema->id_index : -1;
+}
+
+tznr_error_t tznr_schema_fingerprint(const tznr_schema_t *schema, uint8_t *out, size_t out_len)
+{
+    if (!schema || !out)
+        return tznr__err(TZNR_EINVAL, "NULL argument");
+    if (out_len != 32)
+        return tznr__err(TZNR_EBUFSIZE, "a fingerprint is 32 bytes (got %zu)", out_len);
+    memcpy(out, schema->fingerprint, 32);
+    return TZNR_OK;
+}
+
+size_t tznr_schema_feature_levels(const tznr_schema_t *schema, size_t index, double *thresholds,
+                                  size_t cap)
+{
+    if (!schema || index >= schema->n_features)
+        return 0;
+    const tznr__feature *f = &schema->features[index];
+    if (f->ignored || !f->compare)
+        return 0;
+    for (size_t i = 0; i < f->n_levels && i < cap && thresholds; i++)
+        thresholds[i] = f->levels[i];
+    return f->n_levels;
 }

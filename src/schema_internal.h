@@ -13,6 +13,8 @@ typedef enum { TZNR__CMP_NGRAM, TZNR__CMP_EXACT, TZNR__CMP_NUMERIC } tznr__cmp_t
 typedef enum { TZNR__STRAT_BITS_PER_TOKEN, TZNR__STRAT_BITS_PER_FEATURE } tznr__strategy;
 typedef enum { TZNR__HASH_BLAKE, TZNR__HASH_DOUBLE } tznr__hash_type;
 
+#define TZNR__MAX_LEVELS 15
+
 typedef struct tznr__feature {
     char *name;                 /* identifier, NUL-terminated UTF-8 */
     int ignored;                /* 1: read but not encoded; nothing below is set */
@@ -51,6 +53,12 @@ typedef struct tznr__feature {
                                    replace_with is set */
     size_t n_sentinels;
     char *replace_with;         /* NULL = unset */
+
+    /* tznr extension "linkage": probabilistic linkage on field-level filters */
+    double levels[TZNR__MAX_LEVELS];  /* Dice thresholds, strictly decreasing, in (0, 1] */
+    unsigned n_levels;          /* thresholds; the comparison has n_levels + 1 levels (the last
+                                   is "else") plus a missing level */
+    int compare;                /* 1: used in probabilistic linkage (default for encoded fields) */
 } tznr__feature;
 
 struct tznr_schema {
@@ -63,5 +71,7 @@ struct tznr_schema {
     size_t key_size;            /* bytes per key, default 64 */
     tznr__feature *features;
     size_t n_features;
+    long id_index;              /* tznr extension linkage.idColumn: feature index, -1 = none */
+    uint8_t fingerprint[32];    /* SHA-256 of the canonical JSON (sorted keys, compact) */
 };
 #endif

@@ -104,6 +104,54 @@ TZNR_API const char *tznr_schema_feature_name(const tznr_schema_t *schema, size_
  */
 TZNR_API int tznr_schema_feature_is_ignored(const tznr_schema_t *schema, size_t index);
 
+/**
+ * @brief Index of the record-identifier column (tznr extension `linkage.idColumn`).
+ *
+ * Identifiers are the custodian's own pseudonymous record keys, carried in native encoded
+ * containers so that results can be returned to each custodian; they are never hashed.
+ *
+ * @param[in] schema  A schema.
+ * @return The feature index, or -1 if the schema names none (or @p schema is NULL).
+ * @since 0.1
+ */
+TZNR_API long tznr_schema_id_column(const tznr_schema_t *schema);
+
+/**
+ * @brief SHA-256 fingerprint of the schema, to check that two encodings used the same one.
+ *
+ * Computed over the canonical JSON of the schema (keys sorted, compact, non-ASCII escaped,
+ * the free-text `note` removed), so formatting differences do not change it.
+ *
+ * @param[in]  schema   A schema.
+ * @param[out] out      Receives 32 bytes.
+ * @param[in]  out_len  Must be 32.
+ * @retval TZNR_OK        Success.
+ * @retval TZNR_EINVAL    NULL argument.
+ * @retval TZNR_EBUFSIZE  @p out_len is not 32.
+ * @since 0.1
+ */
+TZNR_API TZNR_NODISCARD tznr_error_t
+tznr_schema_fingerprint(const tznr_schema_t *schema, uint8_t *out, size_t out_len);
+
+/**
+ * @brief Comparison levels of a feature for probabilistic linkage (tznr extension
+ *        `features[i].linkage.levels`).
+ *
+ * Level i (0-based) holds pairs whose field-level Dice is >= thresholds[i] (and below the
+ * previous threshold); one more level holds the rest ("else"); a separate missing level
+ * holds pairs where either value is empty. Default thresholds: 1.0, 0.85, 0.7.
+ *
+ * @param[in]  schema      A schema.
+ * @param[in]  index       Feature index.
+ * @param[out] thresholds  Receives up to @p cap thresholds, decreasing (may be NULL).
+ * @param[in]  cap         Capacity of @p thresholds.
+ * @return The number of thresholds (so the field has that many plus one levels), or 0 if the
+ *         feature is ignored, excluded with `"compare": false`, or the arguments are bad.
+ * @since 0.1
+ */
+TZNR_API size_t tznr_schema_feature_levels(const tznr_schema_t *schema, size_t index,
+                                           double *thresholds, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif
