@@ -14,5 +14,6 @@
 #include <tznr/clkset.h>
 #include <tznr/compare.h>
 #include <tznr/fs.h>
+#include <tznr/container.h>
 
 #endif
