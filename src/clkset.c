@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "clkset_internal.h"
 #include "crypto.h"
 #include "error.h"
 #include "fileio.h"
@@ -193,40 +194,119 @@ tznr_error_t tznr_clkset_read_json(tznr_clkset_t **out, const char *path)
 }
 
 /* Layout of clkhash's output (Python json.dump with indent=1) plus a final newline:
- * {\n "clks": [\n  "<b64>",\n  "<b64>"\n ]\n}\n  and  {\n "clks": []\n}\n  when empty. */
+ * {\n "clks": [\n  "<b64>",\n  "<b64>"\n ]\n}\n  and  {\n "clks": []\n}\n  when empty.
+ * Written as a stream: the opening at the first CLK, ",\n" before every CLK but the first,
+ * the closing at commit. Lines are assembled in a 1 MiB buffer written with one fwrite
+ * each time it fills. */
+#define WRITE_BUF ((size_t)1 << 20)
+
+struct tznr__clkjson {
+    tznr__out o;
+    size_t bytes, line_max, count, len, cap;
+    char *buf;
+    int bad;
+};
+
+tznr_error_t tznr__clkjson_open(tznr__clkjson **out, const char *path, int force,
+                                size_t filter_bytes)
+{
+    *out = NULL;
+    tznr__clkjson *w = tznr__calloc(1, sizeof *w);
+    if (!w)
+        return tznr__err(TZNR_ENOMEM, "out of memory");
+    w->bytes = filter_bytes;
+    w->line_max = 4 * ((filter_bytes + 2) / 3) + 8;   /* ',\n  "' b64 '"' NUL */
+    w->cap = w->line_max > WRITE_BUF ? w->line_max : WRITE_BUF;
+    w->buf = tznr__malloc(w->cap);
+    if (!w->buf) {
+        tznr__free(w);
+        return tznr__err(TZNR_ENOMEM, "out of memory");
+    }
+    tznr_error_t rc = tznr__out_open(&w->o, path, force);
+    if (rc) {
+        tznr__free(w->buf);
+        tznr__free(w);
+        return rc;
+    }
+    *out = w;
+    return TZNR_OK;
+}
+
+static void put(tznr__clkjson *w, const char *s, size_t n)
+{
+    memcpy(w->buf + w->len, s, n);
+    w->len += n;
+}
+
+static void flush_buf(tznr__clkjson *w)
+{
+    if (w->len && !w->bad)
+        w->bad = fwrite(w->buf, 1, w->len, w->o.fp) != w->len;
+    w->len = 0;
+}
+
+static tznr_error_t write_error(tznr__clkjson *w)
+{
+    int e = errno;
+    return tznr__err(TZNR_EIO, "%s: write error: %s", w->o.path, strerror(e));
+}
+
+tznr_error_t tznr__clkjson_write(tznr__clkjson *w, const uint8_t *clks, size_t n)
+{
+    for (size_t i = 0; i < n && !w->bad; i++) {
+        if (w->cap - w->len < w->line_max + 16)
+            flush_buf(w);
+        if (w->count == 0)
+            put(w, "{\n \"clks\": [\n  \"", strlen("{\n \"clks\": [\n  \""));
+        else
+            put(w, ",\n  \"", strlen(",\n  \""));
+        w->len += tznr__base64_encode(w->buf + w->len, clks + i * w->bytes, w->bytes);
+        put(w, "\"", 1);
+        w->count++;
+    }
+    return w->bad ? write_error(w) : TZNR_OK;
+}
+
+tznr_error_t tznr__clkjson_commit(tznr__clkjson *w)
+{
+    if (w->count == 0)
+        put(w, "{\n \"clks\": []\n}\n", strlen("{\n \"clks\": []\n}\n"));
+    else
+        put(w, "\n ]\n}\n", strlen("\n ]\n}\n"));
+    flush_buf(w);
+    tznr_error_t rc;
+    if (w->bad) {
+        rc = write_error(w);
+        tznr__out_abort(&w->o);
+    } else {
+        rc = tznr__out_commit(&w->o);
+    }
+    tznr__free(w->buf);
+    tznr__free(w);
+    return rc;
+}
+
+void tznr__clkjson_abort(tznr__clkjson *w)
+{
+    if (!w)
+        return;
+    tznr__out_abort(&w->o);
+    tznr__free(w->buf);
+    tznr__free(w);
+}
+
 tznr_error_t tznr_clkset_write_json(const tznr_clkset_t *set, const char *path, int force)
 {
     if (!set || !path)
         return tznr__err(TZNR_EINVAL, "tznr_clkset_write_json: NULL argument");
-    size_t b64_cap = 4 * ((set->bytes + 2) / 3) + 1;
-    char *b64 = tznr__malloc(b64_cap);
-    if (!b64)
-        return tznr__err(TZNR_ENOMEM, "out of memory");
-    tznr__out o;
-    tznr_error_t rc = tznr__out_open(&o, path, force);
+    tznr__clkjson *w;
+    tznr_error_t rc = tznr__clkjson_open(&w, path, force, set->bytes);
+    if (rc)
+        return rc;
+    rc = tznr__clkjson_write(w, set->data, set->count);
     if (rc) {
-        tznr__free(b64);
+        tznr__clkjson_abort(w);
         return rc;
     }
-    int bad = 0;
-    if (set->count == 0) {
-        bad |= fputs("{\n \"clks\": []\n}\n", o.fp) < 0;
-    } else {
-        bad |= fputs("{\n \"clks\": [\n", o.fp) < 0;
-        for (size_t i = 0; i < set->count && !bad; i++) {
-            size_t n = tznr__base64_encode(b64, set->data + i * set->bytes, set->bytes);
-            bad |= fputs("  \"", o.fp) < 0;
-            bad |= fwrite(b64, 1, n, o.fp) != n;
-            bad |= fputs(i + 1 < set->count ? "\",\n" : "\"\n", o.fp) < 0;
-        }
-        bad |= fputs(" ]\n}\n", o.fp) < 0;
-    }
-    tznr__free(b64);
-    if (bad) {
-        int e = errno;
-        rc = tznr__err(TZNR_EIO, "%s: write error: %s", o.path, strerror(e));
-        tznr__out_abort(&o);
-        return rc;
-    }
-    return tznr__out_commit(&o);
+    return tznr__clkjson_commit(w);
 }

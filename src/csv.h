@@ -21,4 +21,7 @@ const char *tznr__csv_field(const tznr__csv *r, size_t i, size_t *len);
 /* 1-based physical line where the current record starts. */
 unsigned long tznr__csv_line(const tznr__csv *r);
 const char *tznr__csv_path(const tznr__csv *r);   /* as given, "<stdin>" for "-" */
+/* Fast path for whole quote-free lines (on by default); off = every line through libcsv
+ * (for tests comparing the two). */
+void tznr__csv_set_fast_path(tznr__csv *r, int on);
 #endif

@@ -148,6 +148,12 @@ tznr_error_t tznr__out_open(tznr__out *o, const char *path, int force)
             return tznr__err(TZNR_EEXIST, "%s: exists (use --force to overwrite)", path);
         if (S_ISDIR(st.st_mode))
             return tznr__err(TZNR_EIO, "%s: cannot replace: %s", path, strerror(EISDIR));
+        /* the rename would replace a device, FIFO, socket or symbolic link (not its target)
+         * with a regular file: e.g. --force -o /dev/null would delete the device node */
+        if (!S_ISREG(st.st_mode))
+            return tznr__err(TZNR_EIO, "%s: cannot replace: not a regular file (outputs are "
+                             "written to a temporary file renamed over the destination; use "
+                             "'-' for standard output)", path);
     }
 
     const char *slash = strrchr(path, '/');

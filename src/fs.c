@@ -6,6 +6,7 @@
 #include <xxhash.h>
 #include "alloc.h"
 #include "error.h"
+#include "fs_internal.h"
 
 #define MAX_FIELDS 64
 #define PSEUDO 1e-6   /* per-level pseudo-count: keeps estimates inside (0, 1) */
@@ -434,5 +435,22 @@ tznr_error_t tznr_fs_prior_from_rule(double *prior, uint64_t rule_pairs, double 
                          est, (unsigned long long)rule_pairs, (unsigned long long)total_pairs,
                          (double)rule_pairs / (double)total_pairs);
     *prior = est;
+    return TZNR_OK;
+}
+
+tznr_error_t tznr__fs_expected_matches(const tznr_fs_model_t *md, const tznr_fs_patterns_t *p,
+                                       double *out)
+{
+    double sum = 0;
+    for (size_t i = 0; i < p->cap; i++) {
+        if (!p->counts[i])
+            continue;
+        double prob;
+        tznr_error_t rc = tznr_fs_score(NULL, &prob, NULL, md, p->keys + i * p->nf);
+        if (rc)
+            return rc;
+        sum += (double)p->counts[i] * prob;
+    }
+    *out = sum;
     return TZNR_OK;
 }

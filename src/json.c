@@ -4,23 +4,29 @@
 
 json_t *tznr__json_parse(const char *buf, size_t len, const char *what, tznr_error_t code)
 {
+    json_t *root = NULL;
+    (void)tznr__json_load(&root, buf, len, what, code);
+    return root;
+}
+
+tznr_error_t tznr__json_load(json_t **out, const char *buf, size_t len, const char *what,
+                             tznr_error_t code)
+{
     json_error_t jerr;
+    *out = NULL;
     if (!what)
         what = "JSON";
-    if (!buf) {
-        tznr__err(TZNR_EINVAL, "%s: no JSON text", what);
-        return NULL;
-    }
+    if (!buf)
+        return tznr__err(TZNR_EINVAL, "%s: no JSON text", what);
     /* Duplicate keys are an error (jansson would keep the last one silently). NUL bytes in
      * strings are rejected (JSON_ALLOW_NUL not set), so every string is a C string. */
     json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
         if (json_error_code(&jerr) == json_error_out_of_memory)
-            tznr__err(TZNR_ENOMEM, "%s: out of memory while parsing JSON", what);
-        else
-            tznr__err(code, "%s: JSON syntax error at line %d, column %d: %s", what, jerr.line,
-                      jerr.column, jerr.text);
-        return NULL;
+            return tznr__err(TZNR_ENOMEM, "%s: out of memory while parsing JSON", what);
+        return tznr__err(code, "%s: JSON syntax error at line %d, column %d: %s", what,
+                         jerr.line, jerr.column, jerr.text);
     }
-    return root;
+    *out = root;
+    return TZNR_OK;
 }

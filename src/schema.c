@@ -24,7 +24,13 @@
 #define BLAKE_KEY_MAX 64
 #define NGRAM_N_MAX 16
 #define BITS_MAX 100000
-#define RESOLUTION_MAX 100000
+/* Encoding work bounds, so that no schema makes a record cost seconds to encode: k per
+ * token, and for numeric comparisons, which give 2 * resolution + 1 tokens per value whatever
+ * the data, the tokens and the bits (tokens x bitsPerToken) per record, all features summed. */
+#define BITS_PER_TOKEN_MAX 1024
+#define NUMERIC_TOKENS_MAX 65536
+#define NUMERIC_BITS_MAX 1048576
+#define RESOLUTION_MAX 32767
 #define PRECISION_MAX 15
 #define LENGTH_MAX 1000000000L
 #define DATE_FORMAT_MAX 256
@@ -580,8 +586,18 @@ static tznr_error_t parse_strategy(tznr__feature *f, const json_t *st, const cha
         return rule_err(p, rule, v);
     if (json_integer_value(v) > BITS_MAX)
         return rule_err(p, "must be a positive integer at most 100000", v);
+    if (bpt && json_integer_value(v) > BITS_PER_TOKEN_MAX)
+        return rule_err(p, "must be a positive integer at most 1024 (a larger k saturates the "
+                        "filter and multiplies the encoding time)", v);
     f->strategy = bpt ? TZNR__STRAT_BITS_PER_TOKEN : TZNR__STRAT_BITS_PER_FEATURE;
     f->strategy_value = (unsigned)json_integer_value(v);
+    if (bpt && f->cmp == TZNR__CMP_NUMERIC &&
+        (2 * (uint64_t)f->resolution + 1) * f->strategy_value > NUMERIC_BITS_MAX)
+        return serr(p, "numeric comparison: (2 * resolution + 1) tokens x bitsPerToken = %llu "
+                    "bits per value, more than the limit of %d (use a smaller resolution or "
+                    "bitsPerToken, or bitsPerFeature)",
+                    (unsigned long long)((2 * (uint64_t)f->resolution + 1) * f->strategy_value),
+                    NUMERIC_BITS_MAX);
     return TZNR_OK;
 }
 
@@ -972,6 +988,24 @@ static tznr_error_t parse_schema(struct tznr_schema *s, const json_t *root)
         return serr("clkConfig.kdf.keySize", "%zu features * 2 keys * keySize %zu = %zu bytes "
                     "exceeds the HKDF limit of 255 * %zu = %zu bytes (use a smaller keySize or "
                     "SHA512)", n, s->key_size, n * 2 * s->key_size, hash_len, 255 * hash_len);
+
+    /* encoding work of the numeric features, per record (see NUMERIC_TOKENS_MAX) */
+    uint64_t ntok = 0, nbits = 0;
+    for (size_t i = 0; i < n; i++) {
+        const tznr__feature *f = &s->features[i];
+        if (f->ignored || f->cmp != TZNR__CMP_NUMERIC)
+            continue;
+        uint64_t t = 2 * (uint64_t)f->resolution + 1;
+        ntok += t;
+        nbits += f->strategy == TZNR__STRAT_BITS_PER_TOKEN ? t * f->strategy_value
+                                                           : f->strategy_value;
+    }
+    if (ntok > NUMERIC_TOKENS_MAX || nbits > NUMERIC_BITS_MAX)
+        return serr("features", "the numeric features give %llu tokens and %llu bits per "
+                    "record; the limits are %d tokens (the sum of 2 * resolution + 1) and %d "
+                    "bits (the sum of tokens x bitsPerToken, or bitsPerFeature)",
+                    (unsigned long long)ntok, (unsigned long long)nbits, NUMERIC_TOKENS_MAX,
+                    NUMERIC_BITS_MAX);
     return TZNR_OK;
 }
 
@@ -983,9 +1017,10 @@ tznr_error_t tznr_schema_new_from_json(tznr_schema_t **out, const char *json, si
     if (!json)
         return tznr__err(TZNR_EINVAL, "tznr_schema_new_from_json: json is NULL");
 
-    json_t *root = tznr__json_parse(json, json_len, "linkage schema", TZNR_ESCHEMA);
-    if (!root)
-        return strstr(tznr_last_error_message(), "out of memory") ? TZNR_ENOMEM : TZNR_ESCHEMA;
+    json_t *root = NULL;
+    tznr_error_t prc = tznr__json_load(&root, json, json_len, "linkage schema", TZNR_ESCHEMA);
+    if (prc)
+        return prc;   /* never inferred from the message, which quotes the input */
 
     struct tznr_schema *s = tznr__calloc(1, sizeof *s);
     if (!s) {

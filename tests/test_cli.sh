@@ -313,5 +313,104 @@ printf '{"clks": ["AAAAAAAAAAA="]}' >"$WORK/short.clks.json"
 run match --threshold 0.7 "$V/clks/s1_example.a.clks.json" "$WORK/short.clks.json"
 expect_fail "match: different filter lengths: exit 1" 1 "short.clks.json"
 
+# ---- match: threads, kernels, top-k, LSH blocking, --stats (issue 5) ----
+FA=$DATA/febrl4_clks/a.json
+FB=$DATA/febrl4_clks/b.json
+run match --threshold 0.7 --solver none --threads 1 -o "$WORK/m_ref.csv" "$FA" "$FB"
+expect_ok "match --threads 1 on FEBRL4 CLKs"
+same_as_ref() { # NAME FILE
+    if [ "$rc" = 0 ] && cmp -s "$2" "$WORK/m_ref.csv"; then ok "$1"; else fail "$1" "exit $rc: $err"; fi
+}
+for n in 2 3 8 0; do
+    run match --threshold 0.7 --solver none --threads $n -o "$WORK/m_t$n.csv" "$FA" "$FB"
+    same_as_ref "match --threads $n: same output as 1 thread" "$WORK/m_t$n.csv"
+done
+kernels="scalar"
+grep -qw avx2 /proc/cpuinfo 2>/dev/null && kernels="$kernels avx2"
+grep -qw avx512_vpopcntdq /proc/cpuinfo 2>/dev/null && grep -qw avx512bw /proc/cpuinfo && kernels="$kernels avx512"
+for k in $kernels; do
+    TZNR_KERNEL=$k "$CLI" match --threshold 0.7 --solver none --threads 2 --stats -o "$WORK/m_$k.csv" "$FA" "$FB" 2>"$WORK/k_err"
+    rc=$?
+    err=$(cat "$WORK/k_err")
+    if [ "$rc" = 0 ] && cmp -s "$WORK/m_$k.csv" "$WORK/m_ref.csv" && grep -q "kernel $k," "$WORK/k_err"; then
+        ok "TZNR_KERNEL=$k: kernel reported, same output"
+    else
+        fail "TZNR_KERNEL=$k: kernel reported, same output" "exit $rc: $err"
+    fi
+done
+# top-k 1: per A row, the best pair of the full list (highest score, then lowest b row)
+run match --threshold 0.7 --solver none --top-k 1 -o "$WORK/m_top1.csv" "$FA" "$FB"
+awk -F, 'NR > 1 { if (!($1 in best) || $3 > s[$1] || ($3 == s[$1] && $2 + 0 < best[$1] + 0)) { best[$1] = $2; s[$1] = $3 } }
+    END { for (a in best) print a "," best[a] }' "$WORK/m_ref.csv" | sort >"$WORK/top1_want"
+awk -F, 'NR > 1 { print $1 "," $2 }' "$WORK/m_top1.csv" | sort >"$WORK/top1_got"
+if [ "$rc" = 0 ] && [ -s "$WORK/top1_want" ] && cmp -s "$WORK/top1_want" "$WORK/top1_got"; then
+    ok "match --top-k 1: the best pair of each A row"
+else
+    fail "match --top-k 1: the best pair of each A row" "exit $rc: $err"
+fi
+# LSH: a subset of the exhaustive pairs, same lines; reproducible; reported by --stats
+run match --threshold 0.7 --solver none --blocking lsh --lsh-k 12 --lsh-tables 30 --stats -o "$WORK/m_lsh.csv" "$FA" "$FB"
+lsh_err=$err
+if [ "$rc" = 0 ] && [ "$(head -n 1 "$WORK/m_lsh.csv")" = "a_index,b_index,score" ] &&
+    [ -z "$(comm -23 <(tail -n +2 "$WORK/m_lsh.csv" | sort) <(tail -n +2 "$WORK/m_ref.csv" | sort))" ] &&
+    [ "$(wc -l <"$WORK/m_lsh.csv")" -gt 100 ]; then
+    ok "match --blocking lsh: every pair is an exhaustive pair with the same score"
+else
+    fail "match --blocking lsh: every pair is an exhaustive pair with the same score" "exit $rc: $err"
+fi
+case $lsh_err in
+*"LSH K 12, tables 30, seed 0x747a6e722d6c7368"*"reduction ratio"*|*"reduction ratio"*"LSH K 12, tables 30, seed 0x747a6e722d6c7368"*)
+    ok "match --stats: LSH parameters, seed and reduction ratio" ;;
+*) fail "match --stats: LSH parameters, seed and reduction ratio" "$lsh_err" ;;
+esac
+run match --threshold 0.7 --solver none --blocking lsh --lsh-k 12 --lsh-tables 30 --lsh-seed 0x747a6e722d6c7368 --threads 3 -o "$WORK/m_lsh2.csv" "$FA" "$FB"
+if [ "$rc" = 0 ] && cmp -s "$WORK/m_lsh.csv" "$WORK/m_lsh2.csv"; then
+    ok "match --blocking lsh: same seed, other thread count, same output"
+else
+    fail "match --blocking lsh: same seed, other thread count, same output" "exit $rc: $err"
+fi
+run match --threshold 0.7 --solver none --blocking lsh --lsh-k 12 --lsh-tables 30 --lsh-seed 7 -o "$WORK/m_lsh3.csv" "$FA" "$FB"
+if [ "$rc" = 0 ] && ! cmp -s "$WORK/m_lsh.csv" "$WORK/m_lsh3.csv"; then
+    ok "match --lsh-seed: another seed, other sampled bits"
+else
+    fail "match --lsh-seed: another seed, other sampled bits" "exit $rc: $err"
+fi
+# identical CLKs agree on every sampled bit: at threshold 1, LSH finds what exhaustive finds
+run match --threshold 1 --solver none -o "$WORK/m_self.csv" "$FA" "$FA"
+run match --threshold 1 --solver none --blocking lsh --lsh-k 64 --lsh-tables 1 -o "$WORK/m_self_lsh.csv" "$FA" "$FA"
+if [ "$rc" = 0 ] && cmp -s "$WORK/m_self.csv" "$WORK/m_self_lsh.csv" && [ "$(wc -l <"$WORK/m_self.csv")" -gt 400 ]; then
+    ok "match --blocking lsh: every pair of Dice 1 is found"
+else
+    fail "match --blocking lsh: every pair of Dice 1 is found" "exit $rc: $err"
+fi
+run match --threshold 0.8 --blocking lsh --lsh-recall 0.99 --lsh-goal mean --stats -o "$WORK/m_lsh4.csv" "$FA" "$FB"
+case $err in
+*"mean at the threshold"*) [ "$rc" = 0 ] && ok "match --lsh-recall --lsh-goal mean: parameters chosen" ||
+    fail "match --lsh-recall --lsh-goal mean: parameters chosen" "exit $rc: $err" ;;
+*) fail "match --lsh-recall --lsh-goal mean: parameters chosen" "exit $rc: $err" ;;
+esac
+# progress and statistics stay off stderr unless asked for (stderr is not a terminal here)
+run match --threshold 0.7 --blocking lsh -o "$WORK/m_quiet.csv" "$FA" "$FB"
+if [ "$rc" = 0 ] && [ -z "$err" ]; then ok "match: silent stderr when not a terminal"; else fail "match: silent stderr when not a terminal" "exit $rc: $err"; fi
+# bad options: exit 2 naming the option
+run match --threshold 0.7 --threads many "$FA" "$FB"
+expect_fail "match --threads many: usage error" 2 "--threads"
+run match --threshold 0.7 --top-k 0 "$FA" "$FB"
+expect_fail "match --top-k 0: usage error" 2 "--top-k"
+run match --threshold 0.7 --blocking canopy "$FA" "$FB"
+expect_fail "match --blocking canopy: usage error" 2 "--blocking"
+run match --threshold 0.7 --lsh-k 8 --lsh-tables 3 "$FA" "$FB"
+expect_fail "match --lsh-k without --blocking lsh: usage error" 2 "--blocking lsh"
+run match --threshold 0.7 --blocking lsh --lsh-k 8 "$FA" "$FB"
+expect_fail "match --lsh-k without --lsh-tables: usage error" 2 "--lsh-tables"
+run match --threshold 0.7 --blocking lsh --lsh-k 65 --lsh-tables 3 "$FA" "$FB"
+expect_fail "match --lsh-k 65: usage error" 2 "--lsh-k"
+run match --threshold 0.7 --blocking lsh --lsh-goal most "$FA" "$FB"
+expect_fail "match --lsh-goal most: usage error" 2 "--lsh-goal"
+run match --threshold 0.7 --blocking lsh --lsh-recall 1 "$FA" "$FB"
+expect_fail "match --lsh-recall 1: usage error" 2 "--lsh-recall"
+run match --threshold 0.7 --blocking lsh --lsh-seed -3 "$FA" "$FB"
+expect_fail "match --lsh-seed -3: usage error" 2 "--lsh-seed"
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

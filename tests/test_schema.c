@@ -647,6 +647,65 @@ START_TEST(file_errors)
 }
 END_TEST
 
+/* fuzz_schema finding (fuzz/corpus/schema/crash-json-error-quotes-out-of-memory): a syntax
+ * error whose quoted input contains "out of memory" was reported as TZNR_ENOMEM, because the
+ * status was inferred from the message text. */
+START_TEST(fuzz_syntax_error_quoting_out_of_memory)
+{
+    static const char json[] = "{\"features\": [\"out of memory\nx\"]}";
+    tznr_schema_t *s = (tznr_schema_t *)&s;
+    ck_assert_int_eq(tznr_schema_new_from_json(&s, json, sizeof json - 1), TZNR_ESCHEMA);
+    ck_assert_ptr_null(s);
+    const char *msg = tznr_last_error_message();
+    ck_assert_msg(strstr(msg, "JSON syntax error at line 1") != NULL, "%s", msg);
+}
+END_TEST
+
+/* Encoding-work limits (fuzz_schema review: a schema with a numeric comparison of resolution
+ * 100000 and bitsPerToken 100000 made one value cost minutes). Expected bounds by hand:
+ * bitsPerToken <= 1024; per numeric feature (2r+1) * k <= 1048576, so r = 511, k = 1024 gives
+ * 1023 * 1024 = 1047552 (accepted) and r = 512 gives 1025 * 1024 = 1049600 (refused);
+ * resolution <= 32767; over the schema, sum of (2r+1) <= 65536, so two features of r = 16383
+ * give 2 * 32767 = 65534 tokens (accepted) and two of r = 16384 give 65538 (refused). */
+#define NUMF(id, r, strat) "{\"identifier\":\"" id "\",\"format\":{\"type\":\"string\"}," \
+    "\"hashing\":{\"comparison\":{\"type\":\"numeric\",\"thresholdDistance\":1," \
+    "\"resolution\":" #r "},\"strategy\":" strat "}}"
+
+static void refuse(const char *json, const char *path, const char *rule)
+{
+    tznr_schema_t *s = (tznr_schema_t *)&s;
+    ck_assert_msg(tznr_schema_new_from_json(&s, json, strlen(json)) == TZNR_ESCHEMA, "%s", json);
+    ck_assert_ptr_null(s);
+    const char *msg = tznr_last_error_message();
+    ck_assert_msg(strstr(msg, path) && strstr(msg, rule), "%s -> %s", json, msg);
+}
+
+START_TEST(fuzz_encoding_work_limits)
+{
+    accept(STRAT("{\"bitsPerToken\":1024}"));
+    refuse(STRAT("{\"bitsPerToken\":1025}"), "features[0].hashing.strategy.bitsPerToken",
+           "at most 1024 (a larger k");
+    accept(STRAT("{\"bitsPerFeature\":100000}"));
+    accept(SCHEMA(NUMF("x", 511, "{\"bitsPerToken\":1024}")));
+    refuse(SCHEMA(NUMF("x", 512, "{\"bitsPerToken\":1024}")),
+           "features[0].hashing.strategy.bitsPerToken", "= 1049600 bits per value");
+    refuse(SCHEMA(NUMF("x", 100000, "{\"bitsPerToken\":100000}")),
+           "features[0].hashing.comparison.resolution", "from 1 to 32767");
+    refuse(SCHEMA(NUMF("x", 100, "{\"bitsPerToken\":100000}")),
+           "features[0].hashing.strategy.bitsPerToken", "at most 1024");
+    accept(SCHEMA(NUMF("x", 32767, "{\"bitsPerFeature\":100000}")));
+    refuse(SCHEMA(NUMF("x", 32768, "{\"bitsPerToken\":1}")),
+           "features[0].hashing.comparison.resolution", "from 1 to 32767");
+    accept(SCHEMA(NUMF("x", 16383, "{\"bitsPerToken\":16}") "," NUMF("y", 16383, "{\"bitsPerToken\":16}")));
+    refuse(SCHEMA(NUMF("x", 16384, "{\"bitsPerToken\":1}") "," NUMF("y", 16384, "{\"bitsPerToken\":1}")),
+           "features: the numeric features give 65538 tokens and 65538 bits", "65536 tokens");
+    /* bits over the schema: 3 features of (2*255+1) * 1024 = 523264 bits each */
+    refuse(SCHEMA(NUMF("x", 255, "{\"bitsPerToken\":1024}") "," NUMF("y", 255, "{\"bitsPerToken\":1024}")
+                  "," NUMF("z", 255, "{\"bitsPerToken\":1024}")),
+           "features: the numeric features give 1533 tokens and 1569792 bits", "1048576 bits");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("schema");
@@ -673,6 +732,11 @@ int main(void)
     tcase_add_loop_test(tc, malformed, 0, (int)(sizeof BAD / sizeof BAD[0]));
     tcase_add_test(tc, hkdf_output_limit);
     tcase_add_test(tc, file_errors);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("fuzz");
+    tcase_add_test(tc, fuzz_syntax_error_quoting_out_of_memory);
+    tcase_add_test(tc, fuzz_encoding_work_limits);
     suite_add_tcase(s, tc);
     return tt_run(s);
 }

@@ -154,7 +154,8 @@ tznr_candidates_get(const tznr_candidates_t *cands, size_t i,
  *
  * Pairs whose popcounts make the threshold unreachable are skipped without computing the
  * intersection; the bound is exact (no pair that reaches the threshold is ever skipped).
- * The result is sorted (see tznr_candidates_sort()).
+ * The result is sorted (see tznr_candidates_sort()). Runs on the calling thread only, with
+ * the current kernel; tznr_match() has threads, top-k and blocking.
  *
  * @param[out] out        Receives the candidates; NULL on failure.
  * @param[in]  a          Filters of party A.
@@ -205,6 +206,197 @@ tznr_solve_greedy(tznr_candidates_t **out, const tznr_candidates_t *cands);
  */
 TZNR_API TZNR_NODISCARD tznr_error_t
 tznr_candidates_write_csv(const tznr_candidates_t *cands, const char *path, int force);
+
+/* ------------------------------------------------------------------------------------ */
+/** @name Comparison kernels
+ *
+ * All-pairs search runs on one of several *kernels* computing AND-popcounts: `"avx512"`
+ * (AVX-512 VPOPCNTDQ), `"avx2"` (AVX2 nibble lookup) and `"scalar"` (portable C, using the
+ * POPCNT instruction when the CPU has it). The kernel is chosen once per process, on first
+ * use: the `TZNR_KERNEL` environment variable when it names a kernel this CPU runs (`scalar`,
+ * `avx2` or `avx512`; other values are ignored), else the fastest one the CPU runs. Every
+ * kernel gives the same results bit for bit: they compute the same integer counts, and the
+ * score of every pair kept is computed by the one definition above.
+ * @{ */
+
+/**
+ * @brief Name of the comparison kernel in use.
+ * @return A static string, `"avx512"`, `"avx2"` or `"scalar"`. Never NULL; do not free.
+ * @par Thread safety
+ * Safe from any thread.
+ * @since 0.2
+ */
+TZNR_API const char *tznr_cpu_kernel(void);
+
+/**
+ * @brief Whether this CPU can run a kernel.
+ * @param[in] name  `"scalar"`, `"avx2"`, `"avx512"` or `"auto"` (always runnable).
+ * @return 1 if it can, 0 if not or if @p name is unknown or NULL.
+ * @par Thread safety
+ * Safe from any thread.
+ * @since 0.2
+ */
+TZNR_API int tznr_cpu_kernel_supported(const char *name);
+
+/**
+ * @brief Force the comparison kernel for the whole process (for tests and benchmarks).
+ *
+ * Searches started afterwards use it; a search already running keeps the kernel it started
+ * with. Results do not depend on the kernel.
+ *
+ * @param[in] name  `"scalar"`, `"avx2"`, `"avx512"`, or `"auto"` for the fastest this CPU
+ *                  runs (ignoring `TZNR_KERNEL`).
+ * @retval TZNR_OK           Success.
+ * @retval TZNR_EINVAL       NULL or unknown name.
+ * @retval TZNR_EUNSUPPORTED This CPU cannot run that kernel (the kernel is unchanged).
+ * @par Thread safety
+ * Safe from any thread (the choice is an atomic pointer).
+ * @since 0.2
+ */
+TZNR_API TZNR_NODISCARD tznr_error_t tznr_cpu_set_kernel(const char *name);
+/** @} */
+
+/* ------------------------------------------------------------------------------------ */
+/** @name Multithreaded search with options, streaming and top-k
+ * @{ */
+
+/** Opaque LSH blocking index (see block.h). */
+typedef struct tznr_lsh tznr_lsh_t;
+
+/** One candidate pair, as delivered to a ::tznr_pair_sink_fn. */
+typedef struct tznr_pair {
+    uint64_t a;    /**< Row of the record in A (0-based). */
+    uint64_t b;    /**< Row of the record in B (0-based). */
+    double score;  /**< Dice score, >= the threshold. */
+} tznr_pair_t;
+
+/**
+ * @brief Receives candidate pairs, a chunk at a time, from tznr_match_stream().
+ *
+ * Called on the thread that called tznr_match_stream(), never concurrently, with chunks in
+ * an order that depends only on the inputs and options (never on the thread count or the
+ * kernel); see tznr_match_stream() for the order. The chunk is only valid during the call.
+ *
+ * @param[in] pairs  @p n pairs.
+ * @param[in] n      Number of pairs, >= 1.
+ * @param[in] user   The pointer given to tznr_match_stream().
+ * @return 0 to continue; non-zero to stop the search (tznr_match_stream() then returns
+ *         ::TZNR_ESTATE).
+ */
+typedef int (*tznr_pair_sink_fn)(const tznr_pair_t *pairs, size_t n, void *user);
+
+/** Counters of one search, filled in when tznr_match_options_t::stats is set. */
+typedef struct tznr_match_stats {
+    uint64_t pairs_total;   /**< |A| x |B|: the pairs of an exhaustive search. */
+    uint64_t comparisons;   /**< AND-popcounts computed (pairs skipped by the exact popcount
+                                 bound are not counted; with LSH, a pair proposed by several
+                                 tables counts each time). */
+    uint64_t candidates;    /**< With LSH: pairs proposed by the tables, counting repeats;
+                                 exhaustive: equals tznr_match_stats_t::comparisons. */
+    uint64_t pairs_out;     /**< Pairs delivered (score >= threshold, after top-k). */
+    unsigned threads;       /**< Worker threads used. */
+    const char *kernel;     /**< Kernel used (static string). */
+} tznr_match_stats_t;
+
+/**
+ * @brief Options of tznr_match_stream() and tznr_match().
+ *
+ * Initialise with tznr_match_options_init() and then set fields: later versions may append
+ * fields, and the library reads only the first tznr_match_options_t::size bytes.
+ */
+typedef struct tznr_match_options {
+    size_t size;                 /**< sizeof(tznr_match_options_t), set by tznr_match_options_init(). */
+    double threshold;            /**< Minimum Dice score in [0, 1]. No default: NaN after
+                                      init, which the search rejects. */
+    unsigned threads;            /**< Worker threads; 0 (default) = the number of online CPUs. */
+    size_t top_k;                /**< Keep only the k best pairs of each record of A (score
+                                      descending, lower b index first on ties); 0 (default)
+                                      = every pair >= the threshold. */
+    const tznr_lsh_t *lsh;       /**< LSH blocking index (block.h), or NULL (default) for
+                                      exhaustive search. Borrowed for the call. */
+    tznr_progress_fn progress;   /**< Progress callback or NULL. Units: pairs (exhaustive) or
+                                      LSH tables. Returning non-zero cancels. */
+    void *progress_user;         /**< Passed to tznr_match_options_t::progress. */
+    tznr_match_stats_t *stats;   /**< If not NULL, receives the counters (also on failure). */
+} tznr_match_options_t;
+
+/**
+ * @brief Set every option to its default (threshold NaN: must be set).
+ * @param[out] opts  The options; NULL is ignored.
+ * @since 0.2
+ */
+TZNR_API void tznr_match_options_init(tznr_match_options_t *opts);
+
+/**
+ * @brief Cache-blocked, multithreaded candidate search, streaming its output.
+ *
+ * Computes every pair (i in A, j in B) with Dice >= threshold — or, with
+ * tznr_match_options_t::lsh, every such pair whose filters agree on the sampled bits of at
+ * least one LSH table — and hands them to @p sink in chunks. The pairs, their scores and
+ * their order are the same for every thread count and every kernel.
+ *
+ * **Order and memory.** Without top-k, exhaustive search cuts A x B into fixed tiles (a
+ * block of rows of A against a block of B, sizes depending only on the filter length) and
+ * delivers tile after tile, A block by A block; LSH delivers table after table the pairs
+ * first found in that table. Within a chunk, pairs are sorted by a then b. Memory stays
+ * bounded (a few tiles per thread) whatever the number of pairs. With top-k, chunks hold
+ * whole records of A in increasing a, each record's pairs best first (score descending,
+ * then b ascending); memory is O(|A| k) with LSH and O(threads k) rows' worth otherwise.
+ *
+ * **Work.** B is sorted by popcount into blocks; a block of B that the exact popcount bound
+ * (see tznr_match_all_pairs()) shows cannot reach the threshold for a group of rows is
+ * skipped, and no pair that can reach it is ever skipped. Within blocks, a kernel computes
+ * the counts and an integer prefilter that is a necessary condition of the threshold; each
+ * surviving pair is then decided by the exact score.
+ *
+ * @param[in] a     Filters of party A.
+ * @param[in] b     Filters of party B, same length.
+ * @param[in] opts  Options (see tznr_match_options_t).
+ * @param[in] sink  Receives the pairs (on the calling thread).
+ * @param[in] user  Passed to @p sink.
+ * @retval TZNR_OK        Success.
+ * @retval TZNR_EINVAL    NULL argument, uninitialised options, threshold outside [0, 1] or
+ *                        NaN, an LSH index for another filter length.
+ * @retval TZNR_EBUFSIZE  @p a and @p b have different filter lengths.
+ * @retval TZNR_ESTATE    Cancelled by the sink or the progress callback (pairs already
+ *                        delivered stay delivered).
+ * @retval TZNR_ENOMEM    Out of memory.
+ * @par Thread safety
+ * Reentrant; @p a, @p b and the LSH index are only read. The sink and progress callbacks
+ * run on the calling thread; worker threads are joined before returning.
+ * @par References
+ * The popcount bound is anonlink's length filter made exact; cache blocking as in dense
+ * linear algebra (Goto & van de Geijn 2008, ACM TOMS 34(3)).
+ * @since 0.2
+ */
+TZNR_API TZNR_NODISCARD tznr_error_t
+tznr_match_stream(const tznr_clkset_t *a, const tznr_clkset_t *b,
+                  const tznr_match_options_t *opts, tznr_pair_sink_fn sink, void *user);
+
+/**
+ * @brief As tznr_match_stream(), collecting the pairs into a sorted candidate list.
+ *
+ * The list is sorted by score descending, then a_index, then b_index (as
+ * tznr_candidates_sort()); it is identical for every thread count and kernel. Memory is
+ * that of the list.
+ *
+ * @param[out] out   Receives the list; NULL on failure.
+ * @param[in]  a     Filters of party A.
+ * @param[in]  b     Filters of party B.
+ * @param[in]  opts  Options.
+ * @retval TZNR_OK        Success.
+ * @retval TZNR_EINVAL    As tznr_match_stream().
+ * @retval TZNR_EBUFSIZE  Different filter lengths.
+ * @retval TZNR_ESTATE    Cancelled by the progress callback (no list).
+ * @retval TZNR_ENOMEM    Out of memory.
+ * @par Thread safety
+ * As tznr_match_stream().
+ * @since 0.2
+ */
+TZNR_API TZNR_NODISCARD tznr_error_t
+tznr_match(tznr_candidates_t **out, const tznr_clkset_t *a, const tznr_clkset_t *b,
+           const tznr_match_options_t *opts);
+/** @} */
 
 #ifdef __cplusplus
 }

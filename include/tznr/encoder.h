@@ -13,7 +13,8 @@
  * @par Thread safety
  * An encoder is immutable after tznr_encoder_new(): any number of threads may encode with
  * one encoder concurrently, each with its own output buffer. tznr_encoder_free() needs
- * exclusive use. The schema must outlive the encoder.
+ * exclusive use. The schema must outlive the encoder. The batch and CSV functions may run
+ * worker threads of their own (::tznr_encode_options); their memos are private to one call.
  *
  * @par References
  * Schnell, Bachteler & Reiher (2009), Privacy-preserving record linkage using Bloom filters,
@@ -35,6 +36,65 @@ extern "C" {
 
 /** Opaque encoder: a schema plus the per-feature keys derived from the secret. */
 typedef struct tznr_encoder tznr_encoder_t;
+
+/**
+ * @brief How much the batch and CSV encoders memoise (see ::tznr_encode_options).
+ *
+ * Every mode gives byte-identical CLKs; they differ only in speed and memory.
+ */
+typedef enum tznr_memo_mode {
+    /** Default. Per feature, a value memo (raw value bytes -> the feature's bits, for
+     *  hashing lengths up to 65,536 bits) in front of a token memo (token -> bit positions). */
+    TZNR_MEMO_ALL = 0,
+    /** Token memo only: every value is validated, formatted and tokenised. */
+    TZNR_MEMO_TOKENS = 1,
+    /** No memo: every token goes through the keyed PRF (the reference path, for testing). */
+    TZNR_MEMO_OFF = 2
+} tznr_memo_mode;
+
+/** Default memo budget of one encoding call, all threads together, in bytes (256 MiB). */
+#define TZNR_MEMO_DEFAULT_BYTES ((size_t)256 << 20)
+
+/**
+ * @brief Options of tznr_encoder_encode_csv_opts() and tznr_encoder_encode_batch_opts().
+ *
+ * Initialise with tznr_encode_options_init(), then change the fields you need. The memos
+ * hold material derived from the secret (token -> bit positions, value -> bits): they live
+ * only in memory, belong to one call and one thread, and are wiped (OPENSSL_cleanse) when
+ * the call returns. All the memos of a call stay under @c memo_max_bytes (hash tables,
+ * keys and values counted): each thread gets an equal share, split equally between the
+ * encoded features (and, with ::TZNR_MEMO_ALL, half for values, half for tokens). A full
+ * memo stops inserting and keeps serving what it holds, so memory stays bounded whatever
+ * the input; only speed depends on the budget, never the output.
+ */
+typedef struct tznr_encode_options {
+    /** sizeof(tznr_encode_options), set by tznr_encode_options_init() (for ABI checks). */
+    size_t size;
+    /** Encoding threads, the calling thread included; 0 (the default) = all online CPUs.
+     *  At most 256 are used. The output does not depend on it. */
+    unsigned threads;
+    /** Memoisation, ::TZNR_MEMO_ALL by default. The output does not depend on it. */
+    tznr_memo_mode memo;
+    /** Memo budget of the call in bytes, all threads together; 0 = ::TZNR_MEMO_DEFAULT_BYTES. */
+    size_t memo_max_bytes;
+    /** Optional progress callback: records committed so far (total = the record count for
+     *  batches, 0 for CSV), from the calling thread only: once at the start, then at most
+     *  four times a second, and once at the end with the final count. A non-zero return
+     *  cancels the call (::TZNR_ESTATE; nothing is returned or written). */
+    tznr_progress_fn progress;
+    /** Passed to the @c progress callback. */
+    void *progress_user;
+} tznr_encode_options;
+
+/**
+ * @brief Fill @p opts with the defaults: all CPUs, ::TZNR_MEMO_ALL, default memo budget,
+ *        no progress callback.
+ * @param[out] opts  The options to initialise; NULL is ignored.
+ * @par Thread safety
+ * Safe from any thread.
+ * @since 0.2
+ */
+TZNR_API void tznr_encode_options_init(tznr_encode_options *opts);
 
 /**
  * @brief Create an encoder from a schema and the shared secret.
@@ -168,6 +228,8 @@ tznr_encoder_encode_record(const tznr_encoder_t *enc, const char *const *values,
 /**
  * @brief Encode many records at once from one packed buffer (the batch API for bindings).
  *
+ * Same as tznr_encoder_encode_batch_opts() with default options (all CPUs, memo on).
+ *
  * Value f of record r is the byte range `buf[offsets[r*n_values+f] .. offsets[r*n_values+f+1])`
  * of UTF-8 text: @p offsets has `n_records*n_values + 1` non-decreasing entries, the first one
  * 0 and the last one the length of @p buf. Values follow schema feature order, ignored
@@ -195,7 +257,43 @@ tznr_encoder_encode_batch(const tznr_encoder_t *enc, const char *buf, const size
                           size_t n_records, size_t n_values, uint8_t *clks, size_t clks_len);
 
 /**
+ * @brief Encode many records from one packed buffer, with options (threads, memo, progress).
+ *
+ * The layout, validation and errors are those of tznr_encoder_encode_batch(). Records are
+ * split into chunks of 2048 encoded by @c opts->threads threads; each CLK is written at its
+ * record's place, so the output is byte-identical for any thread count and memo mode.
+ *
+ * @param[in]  enc        An encoder.
+ * @param[in]  buf        Concatenated values (may be NULL if every value is empty).
+ * @param[in]  offsets    `n_records*n_values + 1` byte offsets into @p buf.
+ * @param[in]  n_records  Number of records.
+ * @param[in]  n_values   Values per record; must equal tznr_schema_feature_count().
+ * @param[out] clks       `n_records` CLKs of tznr_encoder_clk_bytes() bytes, back to back.
+ * @param[in]  clks_len   Size of @p clks; must equal n_records * tznr_encoder_clk_bytes().
+ * @param[in]  opts       Options from tznr_encode_options_init(), or NULL for the defaults.
+ *                        The progress unit is records, with total @p n_records.
+ * @retval TZNR_OK        Success.
+ * @retval TZNR_EINVAL    NULL argument, wrong @p n_values, offsets not non-decreasing, or
+ *                        @p opts not initialised by tznr_encode_options_init().
+ * @retval TZNR_EBUFSIZE  Wrong @p clks_len.
+ * @retval TZNR_EINPUT    At least one record is invalid (see the detail); @p clks is zeroed.
+ * @retval TZNR_ESTATE    The progress callback cancelled the call; @p clks is zeroed.
+ * @retval TZNR_ENOMEM    Out of memory.
+ * @retval TZNR_ECRYPTO   A PRF call failed.
+ * @par Thread safety
+ * Safe concurrently on one encoder with distinct output buffers. Worker threads are created
+ * and joined inside the call.
+ * @since 0.2
+ */
+TZNR_API TZNR_NODISCARD tznr_error_t
+tznr_encoder_encode_batch_opts(const tznr_encoder_t *enc, const char *buf,
+                               const size_t *offsets, size_t n_records, size_t n_values,
+                               uint8_t *clks, size_t clks_len, const tznr_encode_options *opts);
+
+/**
  * @brief Encode every data row of a CSV file, in row order.
+ *
+ * Same as tznr_encoder_encode_csv_opts() with default options (all CPUs, memo on).
  *
  * The file is RFC 4180 CSV, UTF-8, with a header row; a UTF-8 byte-order mark is skipped,
  * LF and CRLF line ends are accepted, quoted fields may hold commas, doubled quotes and line
@@ -219,6 +317,77 @@ tznr_encoder_encode_batch(const tznr_encoder_t *enc, const char *buf, const size
  */
 TZNR_API TZNR_NODISCARD tznr_error_t
 tznr_encoder_encode_csv(const tznr_encoder_t *enc, const char *path, tznr_clkset_t **out);
+
+/**
+ * @brief Encode every data row of a CSV file, in row order, with options (threads, memo,
+ *        progress).
+ *
+ * The format, checks and error listing are those of tznr_encoder_encode_csv(). The file is
+ * read as a stream: the calling thread and @c opts->threads - 1 workers take turns parsing
+ * chunks of up to 2048 rows (or 4 MiB of values) and encoding parsed chunks; CLKs are
+ * appended in row order, so the output is byte-identical for any thread count and memo mode.
+ * Input memory stays bounded by the chunks in flight (2 x threads + 1); the CLKs themselves
+ * are returned in memory. If any row is invalid, every invalid row is still listed (the
+ * first 50, then a count) in row order, and nothing is returned.
+ *
+ * @param[in]  enc   An encoder.
+ * @param[in]  path  CSV path, or "-" for standard input.
+ * @param[in]  opts  Options from tznr_encode_options_init(), or NULL for the defaults. The
+ *                   progress unit is data rows, with total 0 (unknown).
+ * @param[out] out   Receives one CLK per data row; NULL on failure. Free with tznr_clkset_free().
+ * @retval TZNR_OK      Success.
+ * @retval TZNR_EINVAL  NULL argument, or @p opts not initialised by tznr_encode_options_init().
+ * @retval TZNR_EIO     The file cannot be read.
+ * @retval TZNR_EINPUT  Malformed CSV, header mismatch, or invalid values (see the detail).
+ * @retval TZNR_ELIMIT  A field over 1 MiB or a row over 4096 fields.
+ * @retval TZNR_ESTATE  The progress callback cancelled the call.
+ * @retval TZNR_ENOMEM  Out of memory.
+ * @retval TZNR_ECRYPTO A PRF call failed.
+ * @par Thread safety
+ * Safe concurrently on one encoder. Worker threads are created and joined inside the call.
+ * @since 0.2
+ */
+TZNR_API TZNR_NODISCARD tznr_error_t
+tznr_encoder_encode_csv_opts(const tznr_encoder_t *enc, const char *path,
+                             const tznr_encode_options *opts, tznr_clkset_t **out);
+
+/**
+ * @brief Encode every data row of a CSV file straight into a clkhash JSON file, in bounded
+ *        memory (what `tznr encode` does).
+ *
+ * The output is byte-for-byte what tznr_encoder_encode_csv_opts() followed by
+ * tznr_clkset_write_json() gives, and the checks and error listing are the same, but the
+ * CLKs are written as their chunk of rows is committed, so memory stays bounded whatever the
+ * number of rows. They go to a temporary file in the destination directory, renamed over
+ * @p json_path only when every row was valid and everything was written; on any failure
+ * (an invalid row, a cancelled progress callback, an I/O error) the temporary file is
+ * removed and nothing is left at @p json_path. With @p json_path "-" (standard output, which
+ * cannot be taken back) every row is encoded in memory first and written only on success.
+ *
+ * @param[in] enc        An encoder.
+ * @param[in] csv_path   CSV path, or "-" for standard input.
+ * @param[in] json_path  Output path, or "-" for standard output.
+ * @param[in] force      Non-zero to replace an existing @p json_path; otherwise TZNR_EEXIST
+ *                       (checked before any row is read).
+ * @param[in] opts       Options from tznr_encode_options_init(), or NULL for the defaults.
+ * @retval TZNR_OK      Success.
+ * @retval TZNR_EINVAL  NULL argument, or @p opts not initialised by tznr_encode_options_init().
+ * @retval TZNR_EEXIST  @p json_path exists and @p force is 0.
+ * @retval TZNR_EIO     The input cannot be read, or the output cannot be written.
+ * @retval TZNR_EINPUT  Malformed CSV, header mismatch, or invalid values (see the detail).
+ * @retval TZNR_ELIMIT  A field over 1 MiB or a row over 4096 fields.
+ * @retval TZNR_ESTATE  The progress callback cancelled the call.
+ * @retval TZNR_ENOMEM  Out of memory.
+ * @retval TZNR_ECRYPTO A PRF call failed.
+ * @par Thread safety
+ * Safe concurrently on one encoder (with distinct output paths). Worker threads are created
+ * and joined inside the call.
+ * @since 0.2
+ */
+TZNR_API TZNR_NODISCARD tznr_error_t
+tznr_encoder_encode_csv_to_json(const tznr_encoder_t *enc, const char *csv_path,
+                                const char *json_path, int force,
+                                const tznr_encode_options *opts);
 
 #ifdef __cplusplus
 }

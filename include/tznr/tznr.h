@@ -13,7 +13,9 @@
 #include <tznr/encoder.h>
 #include <tznr/clkset.h>
 #include <tznr/compare.h>
+#include <tznr/block.h>
 #include <tznr/fs.h>
 #include <tznr/container.h>
+#include <tznr/link.h>
 
 #endif

@@ -47,5 +47,7 @@ void cli_progress_done(cli_progress *p);
 int cmd_encode(int argc, char **argv);
 int cmd_match(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
-extern const char ENCODE_HELP[], MATCH_HELP[], KEYGEN_HELP[];
+int cmd_link(int argc, char **argv);
+int cmd_dedupe(int argc, char **argv);
+extern const char ENCODE_HELP[], MATCH_HELP[], KEYGEN_HELP[], LINK_HELP[], DEDUPE_HELP[];
 #endif

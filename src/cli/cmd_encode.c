@@ -13,7 +13,7 @@
 
 const char ENCODE_HELP[] =
     "Usage: tznr encode --schema SCHEMA.json --secret-file KEY [--output OUT.json]\n"
-    "                   [--force] INPUT.csv\n"
+    "                   [--threads N] [--force] INPUT.csv\n"
     "\n"
     "Encode every data row of INPUT.csv (\"-\" for standard input) into a CLK, using the\n"
     "linkage schema SCHEMA.json and the secret shared by the data custodians, read from the\n"
@@ -27,8 +27,16 @@ const char ENCODE_HELP[] =
     "  -o, --output FILE       output file; \"-\" or no option for standard output.\n"
     "                          Written atomically: no partial file is ever left behind.\n"
     "  -f, --force             replace OUTPUT if it exists\n"
+    "      --threads N         encoding threads (default 0: all CPUs); the output is the\n"
+    "                          same for any N\n"
+    "      --no-memo           encode every token with the keyed hash, without the\n"
+    "                          memo (slower; for testing: the output is the same)\n"
     "  -h, --help              show this help and exit\n"
+    "\n"
+    "Progress is shown on standard error when it is a terminal.\n"
     "\n";
+
+enum { OPT_THREADS = 256, OPT_NO_MEMO };
 
 int cmd_encode(int argc, char **argv)
 {
@@ -37,11 +45,15 @@ int cmd_encode(int argc, char **argv)
         {"secret-file", required_argument, NULL, 'k'},
         {"output", required_argument, NULL, 'o'},
         {"force", no_argument, NULL, 'f'},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"no-memo", no_argument, NULL, OPT_NO_MEMO},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *schema_path = NULL, *secret_path = NULL, *out_path = NULL;
     int force = 0, c;
+    tznr_encode_options eopts;
+    tznr_encode_options_init(&eopts);
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":s:k:o:fh", opts, NULL)) != -1) {
@@ -50,6 +62,17 @@ int cmd_encode(int argc, char **argv)
         case 'k': secret_path = optarg; break;
         case 'o': out_path = optarg; break;
         case 'f': force = 1; break;
+        case OPT_THREADS: {
+            char *end;
+            errno = 0;
+            unsigned long n = strtoul(optarg, &end, 10);
+            if (errno || end == optarg || *end || optarg[0] < '0' || optarg[0] > '9' || n > 256)
+                return usage_error("encode", "--threads '%s' is not a number from 0 (all CPUs) "
+                                   "to 256", optarg);
+            eopts.threads = (unsigned)n;
+            break;
+        }
+        case OPT_NO_MEMO: eopts.memo = TZNR_MEMO_OFF; break;
         case 'h': return print_help(ENCODE_HELP);
         default: return option_error("encode", c, argv, opts);
         }
@@ -72,7 +95,6 @@ int cmd_encode(int argc, char **argv)
 
     tznr_schema_t *schema = NULL;
     tznr_encoder_t *enc = NULL;
-    tznr_clkset_t *set = NULL;
     int status;
     tznr_error_t rc = tznr_schema_new_from_file(&schema, schema_path);
     if (rc) {
@@ -84,15 +106,18 @@ int cmd_encode(int argc, char **argv)
         status = report_data("encode", rc);
         goto done;
     }
-    rc = tznr_encoder_encode_csv(enc, input, &set);
-    if (rc) {
-        status = report("encode", rc);
-        goto done;
+    cli_progress prog;
+    cli_progress_init(&prog, "encode");
+    if (prog.enabled) {
+        eopts.progress = cli_progress_cb;
+        eopts.progress_user = &prog;
     }
-    rc = tznr_clkset_write_json(set, out_path, force);
+    /* CLKs are written as they are made (bounded memory), to a temporary file renamed only
+     * if every row is valid; standard output gets them only once all are encoded */
+    rc = tznr_encoder_encode_csv_to_json(enc, input, out_path, force, &eopts);
+    cli_progress_done(&prog);
     status = rc ? report("encode", rc) : EXIT_OK;
 done:
-    tznr_clkset_free(set);
     tznr_encoder_free(enc);
     tznr_schema_free(schema);
     return status;

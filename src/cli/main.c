@@ -22,6 +22,8 @@ static const char MAIN_HELP[] =
     "  keygen   create a random secret for the data custodians, in a key file\n"
     "  encode   encode the records of a CSV file into CLKs (data custodian)\n"
     "  match    find the pairs of CLKs above a Dice threshold (linkage unit)\n"
+    "  link     probabilistic linkage of two containers, Fellegi-Sunter + EM (linkage unit)\n"
+    "  dedupe   probabilistic deduplication of one container into clusters (linkage unit)\n"
     "  help     show the help of a command\n"
     "\n"
     "Options:\n"
@@ -41,6 +43,8 @@ static const struct command COMMANDS[] = {
     {"keygen", cmd_keygen, KEYGEN_HELP},
     {"encode", cmd_encode, ENCODE_HELP},
     {"match", cmd_match, MATCH_HELP},
+    {"link", cmd_link, LINK_HELP},
+    {"dedupe", cmd_dedupe, DEDUPE_HELP},
 };
 
 static const struct command *find_command(const char *name)

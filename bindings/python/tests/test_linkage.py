@@ -1,0 +1,278 @@
+"""Probabilistic linkage through Python: the Fellegi-Sunter model and EM (cases C16, C18,
+C19, C21 of tests/data/cases, with their expected values), native containers, the linker."""
+import csv
+import json
+import math
+import os
+import random
+import unittest
+
+import tznr
+from tznr import _lib
+from _support import CASES, TempDirTestCase
+
+HAS_FS = _lib.available("tznr_fs_model_new")
+HAS_LINK = _lib.available("tznr_linker_new") and _lib.available("tznr_container_new")
+
+
+def load_patterns(path):
+    """Binary agree (1) / disagree (0) columns -> levels 0 (agree) / 1 (disagree)."""
+    with open(path, encoding="ascii", newline="") as f:
+        r = csv.DictReader(f)
+        fields = [c for c in r.fieldnames if c != "count"]
+        rows = [([0 if row[c] == "1" else 1 for c in fields], int(row["count"])) for row in r]
+    return fields, rows
+
+
+def binary_params(init, names):
+    m = [[init[n]["m_agree"], 1 - init[n]["m_agree"]] for n in names]
+    u = [[init[n]["u_agree"], 1 - init[n]["u_agree"]] for n in names]
+    return init["lambda"], m, u
+
+
+@unittest.skipUnless(HAS_FS, "this libtznr has no Fellegi-Sunter model")
+class TestFellegiSunter(unittest.TestCase):
+    def table(self, case, name):
+        fields, rows = load_patterns(os.path.join(CASES, case, name))
+        t = tznr.FsPatterns(len(fields))
+        for g, c in rows:
+            t.add(g, c)
+        self.assertEqual(t.total, sum(c for _, c in rows))
+        self.assertEqual(t.distinct, len(rows))
+        return fields, t
+
+    def test_c16_zero_start_is_rejected(self):
+        with open(os.path.join(CASES, "C16", "init_params.json"), encoding="utf-8") as f:
+            init = json.load(f)
+        model = tznr.FsModel([2, 2, 2])
+        lam, m, u = binary_params(init, ["dob", "surname", "given_name"])
+        with self.assertRaises(tznr.InvalidArgumentError) as cm:
+            model.set_params(lam, m, u)
+        self.assertIsInstance(cm.exception, ValueError)
+        self.assertTrue(cm.exception.message)
+
+    def test_c19_convergence_status(self):
+        with open(os.path.join(CASES, "C19", "params.json"), encoding="utf-8") as f:
+            p = json.load(f)
+        names, table = self.table("C19", "gamma_counts.csv")
+        self.assertEqual(names, ["dob_agree", "surname_agree", "given_name_agree"])
+        lam, m, u = binary_params(p["init"], ["dob", "surname", "given_name"])
+
+        model = tznr.FsModel([2, 2, 2])
+        model.set_params(lam, m, u)
+        r1 = model.em(table, max_iterations=1, tolerance=p["tolerance"])
+        self.assertEqual((r1.iterations, r1.converged), (1, False))
+        self.assertTrue(0.05 <= r1.last_change <= 0.1, r1.last_change)
+
+        model = tznr.FsModel([2, 2, 2])
+        model.set_params(lam, m, u)
+        r2 = model.em(table, max_iterations=200, tolerance=p["tolerance"])
+        self.assertTrue(r2.converged)
+        self.assertLess(r2.iterations, 50)
+        lam2, m2, u2 = model.params
+        self.assertAlmostEqual(lam2, 0.0101, delta=0.002)
+        for got, want in zip([x[0] for x in u2], (0.020, 0.010, 0.050)):
+            self.assertAlmostEqual(got, want, delta=0.002)
+        for got, want in zip([x[0] for x in m2], (0.946, 0.899, 0.848)):
+            self.assertAlmostEqual(got, want, delta=0.01)
+        for f in range(3):
+            for lv in (0, 1):
+                self.assertTrue(math.isfinite(model.level_weight(f, lv)))
+
+    def test_c21_single_valued_field(self):
+        names, table = self.table("C21", "vectors.csv")
+        self.assertEqual(names, ["given_name", "surname", "dob", "sex"])
+        model = tznr.FsModel([2, 2, 2, 2])
+        model.em(table)
+        self.assertFalse(model.informative(3))                 # sex: always agrees
+        self.assertEqual([model.informative(f) for f in range(3)], [True] * 3)
+        _, m, u = model.params
+        for f in range(3):
+            self.assertGreater(m[f][0], u[f][0])
+        self.assertAlmostEqual(model.level_weight(3, 0), 0.0, delta=0.01)
+        weight, prob, contrib = model.score([0, 0, 0, 0])
+        self.assertTrue(math.isfinite(weight))
+        self.assertGreaterEqual(prob, 0.5)                    # the 45 all-agree pairs match
+
+    def test_c18_prior_above_one(self):
+        # 200 records, all 'Solène': the rule matches all 19,900 pairs; recall 0.7 -> 1.43
+        with self.assertRaises(tznr.InvalidArgumentError) as cm:
+            tznr.prior_from_rule(19900, 0.7, 19900)
+        self.assertIn("1", cm.exception.message)
+        with self.assertRaises(tznr.InvalidArgumentError):
+            tznr.prior_from_rule(0, 0.7, 19900)
+        self.assertAlmostEqual(tznr.prior_from_rule(100, 0.5, 19900), 200 / 19900, places=15)
+
+    def test_score_formula(self):
+        # the documented weight: log2(lambda/(1-lambda)) + sum log2(m/u); p = 2^w/(1+2^w)
+        model = tznr.FsModel([3, 2])
+        lam, m, u = 0.02, [[0.8, 0.15, 0.05], [0.9, 0.1]], [[0.05, 0.15, 0.8], [0.3, 0.7]]
+        model.set_params(lam, m, u)
+        got_lam, got_m, got_u = model.params
+        self.assertEqual(got_lam, lam)
+        for gamma in ([0, 0], [1, 1], [2, None], [None, None]):
+            w = math.log2(lam / (1 - lam)) + sum(
+                0.0 if g is None else math.log2(m[f][g] / u[f][g]) for f, g in enumerate(gamma))
+            weight, prob, contrib = model.score(gamma)
+            self.assertAlmostEqual(weight, w, places=12)
+            self.assertAlmostEqual(prob, 2 ** w / (1 + 2 ** w), places=12)
+            self.assertEqual(contrib[1] if gamma[1] is None else None,
+                             0.0 if gamma[1] is None else None)
+        self.assertEqual(model.level_weight(0, None), 0.0)
+        self.assertAlmostEqual(model.level_weight(0, 0), math.log2(0.8 / 0.05), places=12)
+        with self.assertRaises(tznr.InvalidArgumentError):
+            model.score([5, 0])
+
+
+LINK_SCHEMA = {
+    "version": 3,
+    "clkConfig": {"l": 128, "kdf": {"type": "HKDF", "hash": "SHA256", "keySize": 64}},
+    "features": [
+        {"identifier": "id", "ignored": True},
+        {"identifier": "name", "format": {"type": "string", "encoding": "utf-8"},
+         "hashing": {"comparison": {"type": "ngram", "n": 2},
+                     "strategy": {"bitsPerFeature": 40}}},
+        {"identifier": "city", "format": {"type": "string", "encoding": "utf-8"},
+         "hashing": {"comparison": {"type": "ngram", "n": 2},
+                     "strategy": {"bitsPerFeature": 40}}},
+    ],
+}
+
+
+def random_filter(rng, nbytes, density=0.3):
+    return bytes(sum((rng.random() < density) << b for b in range(8)) for _ in range(nbytes))
+
+
+@unittest.skipUnless(HAS_LINK, "this libtznr has no containers or linker")
+class TestContainersAndLinker(TempDirTestCase):
+    def setUp(self):
+        super().setUp()
+        self.schema = tznr.Schema.from_json(LINK_SCHEMA)
+        self.rng = random.Random(20240601)
+
+    def make(self, people, prefix):
+        """A container whose records carry the given (name filter, city filter) pairs; the
+        CLK is their OR (as a CLK is the OR of its fields)."""
+        c = tznr.Container(self.schema)
+        for i, (fn, fc) in enumerate(people):
+            clk = bytes(x | y for x, y in zip(fn, fc))
+            c.append(f"{prefix}{i:03d}", [fn, fc], clk)
+        return c
+
+    def test_layout_and_round_trip(self):
+        c = tznr.Container(self.schema)
+        self.assertEqual(c.field_names, ("name", "city"))
+        self.assertEqual((c.field_bits, c.clk_bits, len(c)), (128, 128, 0))
+        self.assertEqual(c.fingerprint, self.schema.fingerprint)
+        self.assertEqual(len(self.schema.fingerprint), 32)
+        self.assertEqual(c.field_levels(0), self.schema.features[1].levels)
+        self.assertEqual(self.schema.features[1].levels, (1.0, 0.85, 0.7))   # documented default
+        f1, f2, clk = b"\x01" * 16, b"\x02" * 16, b"\x03" * 16
+        c.append("r1", [f1, f2], clk)
+        c.append("é-2", [bytearray(f2), memoryview(f1)], clk)
+        self.assertEqual(c[0], tznr.ContainerRecord("r1", (f1, f2), clk))
+        self.assertEqual(c[-1].id, "é-2")
+        self.assertEqual(c.ids, ["r1", "é-2"])
+        self.assertEqual(list(c.clks()), [clk, clk])
+        p = self.path("a.tznr")
+        c.write(p)
+        d = tznr.Container.read(p)
+        self.assertEqual([d[i] for i in range(len(d))], [c[0], c[1]])
+        with self.assertRaises(tznr.BufferSizeError):
+            c.append("bad", [f1], clk)
+        with self.assertRaises(FileExistsError):
+            c.write(p)
+        # a flipped byte fails the checksum
+        with open(p, "rb") as f:
+            data = bytearray(f.read())
+        data[-5] ^= 0x40
+        with open(p, "wb") as f:
+            f.write(data)
+        with self.assertRaises(tznr.FormatError):
+            tznr.Container.read(p)
+
+    def test_append_needs_exclusive_use(self):
+        c = tznr.Container(self.schema)
+        with tznr._core._Use(c._res):       # as if another thread were reading it
+            with self.assertRaises(RuntimeError):
+                c.append("x", [b"\x01" * 16, b"\x01" * 16], b"\x01" * 16)
+        c.append("x", [b"\x01" * 16, b"\x01" * 16], b"\x01" * 16)
+
+    def test_compare_records(self):
+        fa, fb = random_filter(self.rng, 16), random_filter(self.rng, 16)
+        empty = bytes(16)
+        a = self.make([(fa, fb), (fa, empty)], "a")
+        self.assertEqual(tznr.compare_records(a, 0, a, 0), (0, 0))          # identical: agree
+        self.assertEqual(tznr.compare_records(a, 0, a, 1), (0, None))       # empty: missing
+        # another filter: the level of its Dice among the thresholds 1.0, 0.85, 0.7, else
+        other = random_filter(self.rng, 16)
+        d = tznr.dice(fa, other)
+        want = next((i for i, t in enumerate((1.0, 0.85, 0.7)) if d >= t), 3)
+        b = self.make([(other, fb)], "b")
+        self.assertEqual(tznr.compare_records(a, 0, b, 0), (want, 0))
+
+    def test_link_two_and_dedupe(self):
+        n = 40
+        people = [(random_filter(self.rng, 16), random_filter(self.rng, 16)) for _ in range(n)]
+        # B: the 30 first people of A (identical encodings) in reverse order, 10 others
+        b_people = people[:30][::-1] + [(random_filter(self.rng, 16),
+                                         random_filter(self.rng, 16)) for _ in range(10)]
+        a, b = self.make(people, "a"), self.make(b_people, "b")
+        res = tznr.Linker(threshold=0.5).link(a, b)
+        truth = {(i, 29 - i) for i in range(30)}
+        got = {(x.a_row, x.b_row) for x in res.links}
+        self.assertEqual(got, truth)
+        for x in res.links:
+            self.assertGreaterEqual(x.probability, 0.5)
+        st = res.stats
+        self.assertEqual(st.pairs, n * 40)
+        prec, rec = res.estimates
+        self.assertTrue(0.0 <= prec <= 1.0 and 0.0 <= rec <= 1.0)
+        model = res.model
+        self.assertEqual(model.levels, (4, 4))
+        out = self.path("links.csv")
+        res.write_links(out)
+        with open(out, encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+        self.assertEqual(rows[0][:2], ["a_id", "b_id"])
+        self.assertEqual({(r[0], r[1]) for r in rows[1:]},
+                         {(f"a{i:03d}", f"b{j:03d}") for i, j in truth})
+        res.write_report(self.path("report.json"))
+        with open(self.path("report.json"), encoding="utf-8") as f:
+            json.load(f)
+        self.assertIsNone(res.cluster(0))
+        del res
+        self.assertEqual(model.levels, (4, 4))     # the borrowed model kept its result alive
+
+        if _lib.available("tznr_linker_set_threads"):
+            for th in (1, 2, 0):
+                self.assertEqual(tznr.Linker(threshold=0.5, threads=th).link(a, b).links,
+                                 tznr.Linker(threshold=0.5).link(a, b).links)
+            with self.assertRaises(tznr.InvalidArgumentError):
+                tznr.Linker(threads=65)
+
+        # deduplication: A plus copies of its first 5 records
+        d = self.make(people + people[:5], "d")
+        dd = tznr.Linker().dedupe(d)
+        for i in range(5):
+            self.assertEqual(dd.cluster(i), dd.cluster(n + i))
+        self.assertNotEqual(dd.cluster(5), dd.cluster(6))
+        dd.write_clusters(self.path("clusters.csv"))
+
+    def test_linker_options(self):
+        with self.assertRaises(tznr.InvalidArgumentError):
+            tznr.Linker(threshold=1.5)
+        with self.assertRaises(tznr.InvalidArgumentError):
+            tznr.Linker(prefilter=-0.1)
+        other = tznr.Schema.from_json(dict(LINK_SCHEMA, clkConfig=dict(LINK_SCHEMA["clkConfig"],
+                                                                        l=256)))
+        a = tznr.Container(self.schema)
+        b = tznr.Container(other)
+        a.append("x", [b"\x01" * 16] * 2, b"\x01" * 16)
+        b.append("y", [b"\x01" * 32] * 2, b"\x01" * 32)
+        with self.assertRaises(tznr.InvalidArgumentError):
+            tznr.Linker().link(a, b)
+
+
+if __name__ == "__main__":
+    unittest.main()
