@@ -35,6 +35,17 @@ static double cpu_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* the machine's load average (Linux), to judge wall-clock figures on a shared machine */
+static void print_load(const char *when)
+{
+    FILE *fp = fopen("/proc/loadavg", "r");
+    char buf[128];
+    if (fp && fgets(buf, sizeof buf, fp))
+        printf("load average %s: %s", when, buf);
+    if (fp)
+        fclose(fp);
+}
+
 static void die(const char *what, tznr_error_t rc)
 {
     fprintf(stderr, "bench_encode: %s: %s: %s\n", what, tznr_strerror(rc),
@@ -264,7 +275,9 @@ int main(int argc, char **argv)
     printf("tznr %s encoding benchmark: FEBRL4 (%zu distinct rows from %s) repeated to %zu "
            "rows, schema %s\n", tznr_version_string(), L.n, data, rows, schema_path);
     printf("CSV file -> CLK JSON file (parse, validate, encode, write, fsync, rename: what "
-           "`tznr encode` does); best of %d; all threads = %u\n\n", repeat, all);
+           "`tznr encode` does); best of %d; all threads = %u\n", repeat, all);
+    print_load("before");
+    printf("\n");
 
     static const struct {
         tznr_memo_mode mode;
@@ -277,7 +290,7 @@ int main(int argc, char **argv)
     result res[3][2];
     char out[3][2][700];
     printf("%-22s %7s %10s %10s %12s %12s\n", "path", "threads", "rows", "wall s",
-           "records/s", "rec/s/CPU-s");
+           "records/s", "rec/CPU-s");
     for (int m = 0; m < 3; m++) {
         for (int t = 0; t < nt; t++) {
             snprintf(out[m][t], sizeof out[m][t], "%s/out-%d-%u.json", dir, m, tcount[t]);
@@ -320,11 +333,14 @@ int main(int argc, char **argv)
            "token memo / unmemoised: %.1fx (1 thread)\n", r1 / p1, rt / pt, all, k1 / p1);
     printf("        %u threads / 1 thread: %.2fx (memo), %.2fx (unmemoised)\n", all, rt / r1,
            pt / p1);
-    printf("target >= 500000 records/s on one thread (memo), CSV -> JSON file: %s (%.0f)\n",
-           r1 >= 500000 ? "met" : "NOT met", r1);
+    double c1 = (double)res[0][0].rows / res[0][0].cpu;
+    printf("target >= 500000 records/s on one thread (memo), CSV -> JSON file: %s by wall "
+           "clock (%.0f/s), %s per CPU-second (%.0f)\n", r1 >= 500000 ? "met" : "NOT met", r1,
+           c1 >= 500000 ? "met" : "NOT met", c1);
     result mem = run_memory(enc, big, TZNR_MEMO_ALL, repeat);
     printf("CSV -> CLKs in memory only (no output), 1 thread, memo: %.0f records/s "
            "(%.0f per CPU-second)\n", (double)mem.rows / mem.wall, (double)mem.rows / mem.cpu);
+    print_load("after");
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("peak RSS %.1f MiB\n", (double)ru.ru_maxrss / 1024.0);

@@ -309,12 +309,16 @@ static tznr_error_t prf_blake(const feature_keys *k, size_t j, const uint8_t *to
 }
 
 /* ---- memos ----------------------------------------------------------------------------
- * A memo is an open-addressing hash table (linear probing, power-of-two size, load <= 1/2)
- * whose keys (token or raw value bytes) and values (bit positions) live in an arena of
- * blocks. XXH3 with a per-memo random seed only picks the slot: the bits themselves always
- * come from the keyed PRF. Everything a memo holds is derived from personal data and the
- * secret, so it is kept in memory only and wiped with tznr__cleanse when freed. `limit`
- * bounds table + arena bytes: once reached the memo stops inserting (lookups go on). */
+ * Two memos per encoded feature and per thread of a call: the token memo (token -> its bit
+ * positions: h1, h2 for doubleHash, the 16-bit positions of the digests computed so far for
+ * blakeHash) and the value memo (raw value -> the non-zero 64-bit words of the feature's
+ * bits before folding). A memo is an open-addressing hash table (linear probing,
+ * power-of-two size, load <= 1/2) whose entries (key bytes, then value) live in an arena of
+ * blocks. XXH3 with a per-memo random seed only picks the slot, and every hit compares the
+ * key bytes: the bits themselves always come from the keyed PRF. Everything a memo holds is
+ * derived from personal data and the secret, so it is kept in memory only and wiped with
+ * tznr__cleanse when freed (and when an entry is replaced). `limit` bounds table + arena
+ * bytes: once reached the memo stops inserting (lookups go on). */
 
 #define MEMO_MIN_SLOTS 256u
 #define MEMO_BLOCK ((size_t)64 * 1024)
@@ -548,8 +552,6 @@ typedef struct wctx {
     size_t pos_cap;
     uint64_t *wmask;        /* value memo miss: non-zero words of scratch */
     uint16_t *widx;         /* ... and their indices (hash_bits <= 65536: < 1024 words) */
-    const char **vals;
-    size_t *lens;
     uint64_t *vh;           /* per feature: value hashes (value memo) */
     /* the rows in flight in the chunk encoder's pipeline: values, lengths, value hashes */
     const char **ring_vals[PIPE_RING];
@@ -577,8 +579,6 @@ static void wctx_free(wctx *w)
     tznr__free_wiped(w->pos, w->pos ? w->pos_cap * sizeof *w->pos : 0);
     tznr__free_wiped(w->wmask, w->wmask ? (hb / 8 + 1) * sizeof *w->wmask : 0);
     tznr__free_wiped(w->widx, w->widx ? (hb / 8 + 1) * sizeof *w->widx : 0);
-    tznr__free(w->vals);
-    tznr__free(w->lens);
     tznr__free_wiped(w->vh, w->vh ? s->n_features * sizeof *w->vh : 0);
     for (int k = 0; k < PIPE_RING; k++) {
         tznr__free(w->ring_vals[k]);
@@ -612,9 +612,7 @@ static tznr_error_t wctx_new(wctx **out, const tznr_encoder_t *enc, tznr_memo_mo
     w->pos_cap = max_blake * 32;
     w->bits = tznr__calloc(1, hb);
     w->pos = tznr__calloc(w->pos_cap ? w->pos_cap : 1, sizeof *w->pos);
-    w->vals = tznr__calloc(nf, sizeof *w->vals);
-    w->lens = tznr__calloc(nf, sizeof *w->lens);
-    int ok = w->bits && w->pos && w->vals && w->lens;
+    int ok = w->bits && w->pos;
     for (int r = 0; ok && r < PIPE_RING; r++)
         ok = (w->ring_vals[r] = tznr__calloc(nf, sizeof **w->ring_vals)) &&
              (w->ring_lens[r] = tznr__calloc(nf, sizeof **w->ring_lens)) &&
@@ -1707,4 +1705,166 @@ tznr_error_t tznr_encoder_encode_csv(const tznr_encoder_t *enc, const char *path
                                      tznr_clkset_t **out)
 {
     return tznr_encoder_encode_csv_opts(enc, path, NULL, out);
+}
+
+/* ---- native containers: field-level filters ----------------------------------------- */
+
+/* The bits feature fi alone sets, before folding, into fb (hash_bits/8 bytes, zeroed here).
+ * A value that is empty or only white space, or missing by the schema's sentinels, gives no
+ * bit: the linkage reads an empty field filter as a missing value. Validation errors are the
+ * same as in encode_rec (which runs first on the same values). */
+static tznr_error_t field_bits(wctx *w, size_t fi, const char *raw, size_t rlen, uint8_t *fb)
+{
+    const tznr_encoder_t *enc = w->enc;
+    const tznr__feature *f = &enc->schema->features[fi];
+    memset(fb, 0, enc->hash_bits / 8);
+    const char *sv;
+    size_t sl;
+    tznr__utf8_strip(raw, rlen, &sv, &sl);
+    if (sl == 0)
+        return TZNR_OK;
+    char *val = NULL;
+    size_t vlen = 0;
+    int missing = 0;
+    tznr_error_t rc = tznr__normalise(f, raw, rlen, &val, &vlen, &missing);
+    if (rc || missing || !val) {
+        tznr__free(val);
+        return rc;
+    }
+    rc = tznr__tokenise(&w->toks, f, val, vlen);
+    tznr__free_wiped(val, vlen + 1);
+    const size_t n = w->toks.n, B = f->strategy_value;
+    for (size_t t = 0; !rc && t < n; t++) {
+        size_t kk = f->strategy == TZNR__STRAT_BITS_PER_FEATURE ? B / n + (t < B % n) : B;
+        if (kk)
+            rc = encode_token(w, fi, (const uint8_t *)w->toks.buf + w->toks.off[t],
+                              w->toks.off[t + 1] - w->toks.off[t], kk, fb);
+    }
+    return rc;
+}
+
+tznr_error_t tznr_encoder_encode_csv_container(const tznr_encoder_t *enc, const char *path,
+                                               tznr_container_t **out)
+{
+    if (out)
+        *out = NULL;
+    if (!enc || !path || !out)
+        return tznr__err(TZNR_EINVAL, "NULL argument");
+    const tznr_schema_t *s = enc->schema;
+    const size_t nfeat = s->n_features, hb = enc->hash_bits / 8, cb = enc->clk_bytes;
+    tznr__csv *r = NULL;
+    tznr_container_t *c = NULL;
+    wctx *w = NULL;
+    err_list errs = {0};
+    size_t *col = tznr__calloc(nfeat, sizeof *col);
+    const char **vals = tznr__calloc(nfeat, sizeof *vals);
+    size_t *lens = tznr__calloc(nfeat, sizeof *lens);
+    uint8_t *pre = tznr__calloc(1, hb), *clk = tznr__calloc(1, cb);
+    uint8_t *fields = NULL;
+    size_t nfields = 0;
+    tznr_error_t rc;
+    if (!col || !vals || !lens || !pre || !clk) {
+        rc = tznr__err(TZNR_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = tznr_container_new(&c, s)))
+        goto done;
+    nfields = tznr_container_field_count(c);
+    if (!(fields = tznr__calloc(nfields, cb))) {
+        rc = tznr__err(TZNR_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = wctx_new(&w, enc, TZNR_MEMO_TOKENS, TZNR_MEMO_DEFAULT_BYTES)) ||
+        (rc = tznr__csv_open(&r, path)))
+        goto done;
+    const char *file = tznr__csv_path(r);
+    int got = 0;
+    if ((rc = tznr__csv_next(r, &got)))
+        goto done;
+    if (!got) {
+        rc = tznr__err(TZNR_EINPUT, "%s: the file is empty (a header row is required)", file);
+        goto done;
+    }
+    if ((rc = map_header(enc, r, col)))
+        goto done;
+    const size_t ncols = tznr__csv_nfields(r);
+    for (unsigned long row = 1;; row++) {
+        if ((rc = tznr__csv_next(r, &got)))
+            goto done;
+        if (!got)
+            break;
+        char line[1024];
+        size_t nf = tznr__csv_nfields(r);
+        if (nf != ncols) {
+            snprintf(line, sizeof line, "%s:%lu: expected %zu fields (as in the header), found %zu",
+                     file, tznr__csv_line(r), ncols, nf);
+            err_add(&errs, line);
+            continue;
+        }
+        for (size_t i = 0; i < nfeat; i++)
+            vals[i] = tznr__csv_field(r, col[i], &lens[i]);
+        /* the CLK, exactly as tznr_encoder_encode_csv makes it (and its validation) */
+        rc = encode_rec(w, NULL, vals, lens);
+        if (rc == TZNR_EINPUT) {
+            snprintf(line, sizeof line, "%s:%lu: %s", file, tznr__csv_line(r),
+                     tznr_last_error_message());
+            err_add(&errs, line);
+            rc = TZNR_OK;
+            continue;
+        }
+        if (rc)
+            goto done;
+        if (errs.count)
+            continue;   /* keep validating, stop storing */
+        fold(enc, w->bits, clk);
+        size_t k = 0;
+        for (size_t i = 0; i < nfeat && !rc; i++) {
+            const tznr__feature *f = &s->features[i];
+            if (f->ignored || !f->compare)
+                continue;
+            if (!(rc = field_bits(w, i, vals[i], lens[i], pre)))
+                fold(enc, pre, fields + k++ * cb);
+        }
+        if (rc)
+            goto done;
+        char num[32];
+        const char *id = num;
+        size_t idlen;
+        if (s->id_index >= 0) {
+            id = vals[s->id_index];
+            idlen = lens[s->id_index];
+        } else {
+            idlen = (size_t)snprintf(num, sizeof num, "%lu", row);
+        }
+        if ((rc = tznr_container_append(c, id, idlen, fields, nfields * cb, clk, cb))) {
+            if (rc == TZNR_EINVAL) {
+                snprintf(line, sizeof line, "%s:%lu: column '%s': %s", file, tznr__csv_line(r),
+                         s->features[s->id_index].name, tznr_last_error_message());
+                err_add(&errs, line);
+                rc = TZNR_OK;
+                continue;
+            }
+            goto done;
+        }
+    }
+    if (errs.count) {
+        rc = tznr__err(TZNR_EINPUT, "%zu invalid row%s; nothing was encoded:\n%s%s",
+                       errs.count, errs.count == 1 ? "" : "s", errs.text ? errs.text : "",
+                       errs.count > MAX_LISTED_ERRORS ? "(further errors not listed)\n" : "");
+        goto done;
+    }
+    *out = c;
+    c = NULL;
+done:
+    tznr_container_free(c);
+    tznr__csv_close(r);
+    wctx_free(w);
+    tznr__free_wiped(pre, pre ? hb : 0);
+    tznr__free_wiped(clk, clk ? cb : 0);
+    tznr__free_wiped(fields, fields ? nfields * cb : 0);
+    tznr__free(col);
+    tznr__free(vals);
+    tznr__free(lens);
+    tznr__free(errs.text);
+    return rc;
 }

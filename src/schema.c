@@ -752,7 +752,7 @@ static tznr_error_t parse_linkage(tznr__feature *f, const json_t *lk, const char
         json_t *x = json_array_get(lv, i);
         double d = json_is_number(x) ? json_number_value(x) : -1.0;
         if (!(d > 0.0 && d <= 1.0) || (i && !(d < f->levels[i - 1]))) {
-            char q[PATH_LEN + 8];
+            char q[PATH_LEN + 24];   /* room for any size_t: no -Wformat-truncation */
             snprintf(q, sizeof q, "%.*s[%zu]", (int)(PATH_LEN - 1), p, i);
             return rule_err(q, "Dice thresholds must be numbers in (0, 1], strictly decreasing", x);
         }

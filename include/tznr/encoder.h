@@ -29,6 +29,7 @@
 #include <tznr/common.h>
 #include <tznr/schema.h>
 #include <tznr/clkset.h>
+#include <tznr/container.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -388,6 +389,36 @@ TZNR_API TZNR_NODISCARD tznr_error_t
 tznr_encoder_encode_csv_to_json(const tznr_encoder_t *enc, const char *csv_path,
                                 const char *json_path, int force,
                                 const tznr_encode_options *opts);
+
+/**
+ * @brief Encode every data row of a CSV file into a native container: each record's
+ *        identifier, one field-level Bloom filter per compared field, and its CLK.
+ *
+ * The CLK and the validation of every row are exactly those of tznr_encoder_encode_csv()
+ * (same errors, listed per row; nothing returned if any row is invalid). Each field filter
+ * holds the bits its field alone sets, folded like the CLK. A value that is empty or only
+ * white space, or missing by the schema's `sentinels`, gives an empty field filter (a
+ * missing value for the linkage, never an agreement). Identifiers come from the schema's
+ * `linkage.idColumn` (at most 1024 bytes each), or are the 1-based data row numbers when the
+ * schema names none. Format: docs/format.md.
+ *
+ * @param[in]  enc   An encoder.
+ * @param[in]  path  CSV path, or "-" for standard input.
+ * @param[out] out   Receives the container; NULL on failure. Free with tznr_container_free().
+ * @retval TZNR_OK      Success.
+ * @retval TZNR_EINVAL  NULL argument, or a schema with no compared field.
+ * @retval TZNR_EIO     The file cannot be read.
+ * @retval TZNR_EINPUT  Malformed CSV, header mismatch, invalid values or identifiers.
+ * @retval TZNR_ELIMIT  A field over 1 MiB or a row over 4096 fields.
+ * @par Thread safety
+ * Safe concurrently on one encoder.
+ * @par References
+ * Schnell, Bachteler & Reiher (2009) (field-level Bloom filters); Brown et al. (2019).
+ * @since 0.1
+ */
+TZNR_API TZNR_NODISCARD tznr_error_t
+tznr_encoder_encode_csv_container(const tznr_encoder_t *enc, const char *path,
+                                  tznr_container_t **out);
 
 #ifdef __cplusplus
 }

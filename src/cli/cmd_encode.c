@@ -13,13 +13,16 @@
 
 const char ENCODE_HELP[] =
     "Usage: tznr encode --schema SCHEMA.json --secret-file KEY [--output OUT.json]\n"
-    "                   [--threads N] [--force] INPUT.csv\n"
+    "                   [--format json|tznr] [--threads N] [--force] INPUT.csv\n"
     "\n"
     "Encode every data row of INPUT.csv (\"-\" for standard input) into a CLK, using the\n"
     "linkage schema SCHEMA.json and the secret shared by the data custodians, read from the\n"
     "file KEY (UTF-8; one trailing newline is ignored). The CLKs are written as clkhash JSON\n"
     "{\"clks\": [...]}, one per row, in row order. If any row is invalid, nothing is written\n"
     "and every failing row is reported as FILE:LINE: column 'NAME': RULE.\n"
+    "With --format tznr, the output is a native container instead (docs/format.md): each\n"
+    "record's identifier (the schema's linkage.idColumn), one field-level Bloom filter per\n"
+    "compared field and the CLK, for probabilistic linkage (tznr link, tznr dedupe).\n"
     "\n"
     "Options:\n"
     "  -s, --schema FILE       linkage schema (clkhash v3 JSON)\n"
@@ -27,6 +30,7 @@ const char ENCODE_HELP[] =
     "  -o, --output FILE       output file; \"-\" or no option for standard output.\n"
     "                          Written atomically: no partial file is ever left behind.\n"
     "  -f, --force             replace OUTPUT if it exists\n"
+    "      --format FMT        json (clkhash CLKs, the default) or tznr (native container)\n"
     "      --threads N         encoding threads (default 0: all CPUs); the output is the\n"
     "                          same for any N\n"
     "      --no-memo           encode every token with the keyed hash, without the\n"
@@ -36,7 +40,7 @@ const char ENCODE_HELP[] =
     "Progress is shown on standard error when it is a terminal.\n"
     "\n";
 
-enum { OPT_THREADS = 256, OPT_NO_MEMO };
+enum { OPT_THREADS = 256, OPT_NO_MEMO, OPT_FORMAT };
 
 int cmd_encode(int argc, char **argv)
 {
@@ -47,11 +51,12 @@ int cmd_encode(int argc, char **argv)
         {"force", no_argument, NULL, 'f'},
         {"threads", required_argument, NULL, OPT_THREADS},
         {"no-memo", no_argument, NULL, OPT_NO_MEMO},
+        {"format", required_argument, NULL, OPT_FORMAT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *schema_path = NULL, *secret_path = NULL, *out_path = NULL;
-    int force = 0, c;
+    int force = 0, native = 0, c;
     tznr_encode_options eopts;
     tznr_encode_options_init(&eopts);
     optind = 1;
@@ -73,6 +78,14 @@ int cmd_encode(int argc, char **argv)
             break;
         }
         case OPT_NO_MEMO: eopts.memo = TZNR_MEMO_OFF; break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "json") == 0)
+                native = 0;
+            else if (strcmp(optarg, "tznr") == 0)
+                native = 1;
+            else
+                return usage_error("encode", "--format '%s': expected json or tznr", optarg);
+            break;
         case 'h': return print_help(ENCODE_HELP);
         default: return option_error("encode", c, argv, opts);
         }
@@ -114,7 +127,15 @@ int cmd_encode(int argc, char **argv)
     }
     /* CLKs are written as they are made (bounded memory), to a temporary file renamed only
      * if every row is valid; standard output gets them only once all are encoded */
-    rc = tznr_encoder_encode_csv_to_json(enc, input, out_path, force, &eopts);
+    if (native) {
+        tznr_container_t *cont = NULL;
+        rc = tznr_encoder_encode_csv_container(enc, input, &cont);
+        if (!rc)
+            rc = tznr_container_write(cont, out_path, force);
+        tznr_container_free(cont);
+    } else {
+        rc = tznr_encoder_encode_csv_to_json(enc, input, out_path, force, &eopts);
+    }
     cli_progress_done(&prog);
     status = rc ? report("encode", rc) : EXIT_OK;
 done:

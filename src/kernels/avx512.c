@@ -18,7 +18,7 @@ panel_impl(const tznr__w64 *const rows[TZNR__ROWS_MAX], const uint32_t pa[TZNR__
 {
     const tznr__w64 *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
     __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
-#pragma GCC unroll 16
+#pragma GCC unroll 2
     for (size_t w = 0; w < words; w++) {
         const __m512i v = _mm512_load_si512((const void *)(panel + w * TZNR__LANES));
         a0 = _mm512_add_epi64(a0, _mm512_popcnt_epi64(_mm512_and_si512(v, _mm512_set1_epi64((long long)r0[w]))));
