@@ -276,3 +276,41 @@ class TestContainersAndLinker(TempDirTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+C23_SCHEMA = json.dumps({
+    "version": 3, "clkConfig": {"l": 256}, "linkage": {"idColumn": "pair"},
+    "features": [
+        {"identifier": "pair", "ignored": True},
+        {"identifier": "surname", "format": {"type": "string"},
+         "hashing": {"comparison": {"type": "ngram", "n": 2}, "strategy": {"bitsPerToken": 20}},
+         "linkage": {"levels": [1.0, 0.8]}},
+        {"identifier": "city", "format": {"type": "string"},
+         "hashing": {"comparison": {"type": "ngram", "n": 2}, "strategy": {"bitsPerToken": 20}}},
+    ]})
+
+
+@unittest.skipUnless(_lib.available("tznr_encoder_encode_csv_container"), "no field-level encoding")
+class TestC23MissingIsNotAgreement(TempDirTestCase):
+    """Case C23: empty, whitespace-only and NULL (None, written as an empty CSV field) surnames
+    fall in the missing level on either side; only DUBOIS vs DUBOIS agrees."""
+
+    def test_c23(self):
+        pairs = []
+        with open(os.path.join(CASES, "C23", "pairs.csv"), encoding="utf-8", newline="") as f:
+            for row in csv.DictReader(f):
+                def val(v):
+                    return "" if v == "NA_MARKER" else v   # a true NULL becomes an empty field
+                pairs.append((row["pair"], val(row["left_surname"]), val(row["right_surname"])))
+        enc = tznr.Encoder(tznr.Schema.from_json(C23_SCHEMA), secret=b"c23 secret")
+        sides = []
+        for k in (1, 2):
+            p = self.path(f"side{k}.csv")
+            with open(p, "w", encoding="utf-8", newline="") as f:
+                w = csv.writer(f)
+                w.writerow(["pair", "surname", "city"])
+                for pr in pairs:
+                    w.writerow([pr[0], pr[k], "Lyon"])   # city present: no record is all-empty
+            sides.append(enc.encode_csv_container(p))
+        got = {pairs[i][0]: tznr.compare_records(sides[0], i, sides[1], i)[0] for i in range(len(pairs))}
+        self.assertEqual(got, {"p1": None, "p2": None, "p3": None, "p4": None, "p5": 0})

@@ -713,6 +713,26 @@ class Encoder(_Handle):
                     ep, _path(path), byref(opts), byref(out))
         return ClkSet._wrap(out.value)  # type: ignore[arg-type]
 
+    def encode_csv_container(self, path: PathLike) -> "Any":
+        """Encode every data row of a CSV file into a native :class:`Container`: each
+        record's identifier (the schema's ``linkage.idColumn``, else the 1-based row
+        number), one field-level Bloom filter per compared field, and its CLK, for
+        probabilistic linkage (:class:`Linker`). The CLKs and the validation are those of
+        :meth:`encode_csv`; an empty or whitespace-only value gives an empty field filter
+        (a missing value, never an agreement).
+
+        Raises:
+            TznrIOError: the file cannot be read.
+            InputError: malformed CSV, header mismatch, invalid values or identifiers.
+            LimitError: a field over 1 MiB or a row over 4096 fields.
+        """
+        from ._linkage import Container
+        fn = _L.require("tznr_encoder_encode_csv_container", "Encoder.encode_csv_container()")
+        out = c_void_p()
+        with _Use(self._res) as ep:
+            fn(ep, _path(path), byref(out))
+        return Container._wrap(out.value)  # type: ignore[arg-type]
+
     def encode_csv_to_json(self, csv_path: PathLike, json_path: PathLike, *,
                            force: bool = False, threads: Optional[int] = None,
                            memo: Optional[str] = None, memo_max_bytes: Optional[int] = None,

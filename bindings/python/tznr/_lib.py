@@ -134,6 +134,7 @@ PROTOTYPES: Dict[str, Tuple[Any, Sequence[Any]]] = {
     "tznr_encoder_encode_batch_opts": (STATUS, [_P, _P, _P, c_size_t, c_size_t, _P, c_size_t,
                                                 _ENC_OPTS]),
     "tznr_encoder_encode_csv": (STATUS, [_P, c_char_p, _PP]),
+    "tznr_encoder_encode_csv_container": (STATUS, [_P, c_char_p, _PP]),
     "tznr_encoder_encode_csv_opts": (STATUS, [_P, c_char_p, _ENC_OPTS, _PP]),
     "tznr_encoder_encode_csv_to_json": (STATUS, [_P, c_char_p, c_char_p, c_int, _ENC_OPTS]),
     "tznr_encoder_encode_record": (STATUS, [_P, _P, _P, c_size_t, _P, c_size_t]),
