@@ -214,4 +214,9 @@ put("dice", "small_ties", bytes([0, 50, 10, 22]) + bytes(r.choice([0, 1, 3, 0x80
 put("dice", "empty_filters", bytes([1, 0, 2, 4]) + bytes(16 * 4))
 put("dice", "full_filters", bytes([2, 100, 3, 8]) + b"\xff" * (24 * 5))
 put("dice", "odd_len", bytes([38, 30, 4, 7]) + r.randbytes(312 * 7))
+
+# ---- container (byte 0: mode, even = as is, odd = SHA-256 trailer appended by the harness) -
+for name in os.listdir(os.path.join(ROOT, "fuzz", "corpus", "container")):
+    with open(os.path.join(ROOT, "fuzz", "corpus", "container", name), "rb") as f:
+        put("container", "seed_" + name, f.read())
 print("seeds written to", OUT)

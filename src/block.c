@@ -4,8 +4,9 @@
  * Search. A and B are first transposed into bit columns (column p holds bit p of 64
  * records per word), so that the keys of a table read only its K columns. One unit per
  * table: the key of each record is obtained by transposing the K column words of each block
- * of 64 records; entries (key, side, row) packed in 64 bits are sorted by an LSD radix sort;
- * the runs of equal keys give the candidates (A row, B row), skipped when the exact popcount
+ * of 64 records; entries (key, side, popcount, row) packed in 64 bits are scattered by the
+ * top bits of the key, and each bucket is sorted in cache (LSD radix) and walked: the runs
+ * of equal keys give the candidates (A row, B row), skipped when the exact popcount
  * bound makes the threshold unreachable, else scored exactly (with prefetching, in batches),
  * and kept when the score reaches the threshold and no earlier table put the two records in
  * the same bucket: each pair is delivered once, by the first table that finds it, whatever
@@ -522,9 +523,11 @@ typedef struct lsh_ctx {
 } lsh_ctx;
 
 /* packed entry: key << (popbits + rowbits + 1) | side << (popbits + rowbits) |
- * popcount << rowbits | row (the popcount field only when popbits > 0) */
+ * popcount << rowbits | row (the popcount field only when popbits > 0); counts the entries
+ * per value of bits [hs, hs + log2(dmask + 1)) in hist */
 static void make_keys(const lsh_ctx *c, size_t t, const columns *cs, uint64_t side,
-                      const uint32_t *pop, uint64_t *ent)
+                      const uint32_t *pop, uint64_t *ent, size_t *hist, unsigned hs,
+                      uint64_t dmask)
 {
     const tznr_lsh_t *l = c->lsh;
     const unsigned nd = l->keybits[t];
@@ -542,8 +545,10 @@ static void make_keys(const lsh_ctx *c, size_t t, const columns *cs, uint64_t si
         size_t r0 = blk * 64, rn = cs->n - r0 < 64 ? cs->n - r0 : 64;
         for (size_t r = 0; r < rn; r++) {
             uint64_t key = hashed ? (a[r] * 0x9E3779B97F4A7C15ull) >> (64 - c->keyroom) : a[r];
-            ent[r0 + r] = key << sh | side << (sh - 1) | ((pop[r0 + r] & pmask) << c->rowbits) |
-                          (r0 + r);
+            uint64_t v = key << sh | side << (sh - 1) | ((pop[r0 + r] & pmask) << c->rowbits) |
+                         (r0 + r);
+            ent[r0 + r] = v;
+            hist[(v >> hs) & dmask]++;
         }
     }
 }
@@ -576,34 +581,7 @@ static uint64_t *lsd_sort(uint64_t *e, uint64_t *tmp, size_t n, unsigned shift, 
     return e;
 }
 
-/* stable sort of e[0, n) on bits [shift, shift + bits): one pass scattering by the top 12
- * bits into tmp, then each bucket (small: it stays in cache) by the remaining bits. The
- * result is in tmp. */
 #define MSD_BITS 12
-static uint64_t *sort_entries(uint64_t *e, uint64_t *tmp, size_t n, unsigned shift,
-                              unsigned bits, size_t *start)
-{
-    const unsigned d = bits < MSD_BITS ? bits : MSD_BITS, rest = bits - d;
-    const unsigned hs = shift + rest;
-    const size_t nbk = (size_t)1 << d;
-    const uint64_t mask = nbk - 1;
-    memset(start, 0, (nbk + 1) * sizeof *start);
-    for (size_t i = 0; i < n; i++)
-        start[((e[i] >> hs) & mask) + 1]++;
-    for (size_t k = 0; k < nbk; k++)
-        start[k + 1] += start[k];
-    size_t *next = start + nbk + 1;   /* nbk more slots */
-    memcpy(next, start, nbk * sizeof *next);
-    for (size_t i = 0; i < n; i++)
-        tmp[next[(e[i] >> hs) & mask]++] = e[i];
-    if (rest)
-        for (size_t k = 0; k < nbk; k++) {
-            size_t s0 = start[k], m = start[k + 1] - s0;
-            if (m > 1 && lsd_sort(tmp + s0, e + s0, m, shift, rest) != tmp + s0)
-                memcpy(tmp + s0, e + s0, m * sizeof *tmp);
-        }
-    return tmp;
-}
 
 /* do x and y agree on every sampled bit of table u? */
 static int agree(const tznr_lsh_t *l, size_t u, const tznr__w64 *x, const tznr__w64 *y)
@@ -676,23 +654,15 @@ static tznr_error_t verify(const lsh_ctx *c, size_t t, const uint32_t *cand, siz
     return TZNR_OK;
 }
 
-static tznr_error_t lsh_unit(void *vctx, size_t t, unsigned worker, tznr__pairbuf *out,
-                             uint64_t *comparisons, uint64_t *candidates)
+/* the candidates of the sorted entries e[0, n): for each run of equal keys, every (A, B)
+ * pair the popcount bound allows, verified in batches */
+static tznr_error_t walk(const lsh_ctx *c, size_t t, const uint64_t *e, size_t n, int hashed,
+                         worker_scratch *ws, size_t *m, tznr__pairbuf *out, uint64_t *cands,
+                         uint64_t *comps)
 {
-    const lsh_ctx *c = vctx;
-    const tznr_lsh_t *l = c->lsh;
-    const size_t n = c->na + c->nb;
-    worker_scratch *ws = &c->scratch[worker];
-    make_keys(c, t, &c->ca, 0, c->pa, ws->ent);
-    make_keys(c, t, &c->cb, 1, c->pb, ws->ent + c->na);
-    const int hashed = l->keybits[t] > c->keyroom;
     const unsigned low = c->popbits + c->rowbits, sh = low + 1;
-    const unsigned kb = hashed ? c->keyroom : l->keybits[t];
-    const uint64_t *e = sort_entries(ws->ent, ws->tmp, n, low, kb + 1, ws->start);
     const uint64_t rowmask = ((uint64_t)1 << c->rowbits) - 1;
     const uint64_t popmask = ((uint64_t)1 << c->popbits) - 1;
-    uint64_t cands = 0, comps = 0;
-    size_t m = 0;
     tznr_error_t rc = TZNR_OK;
     for (size_t s = 0; !rc && s < n;) {
         const uint64_t key = e[s] >> sh;
@@ -702,7 +672,7 @@ static tznr_error_t lsh_unit(void *vctx, size_t t, unsigned worker, tznr__pairbu
         r = mid;
         while (r < n && e[r] >> sh == key)
             r++;     /* B part: [mid, r) */
-        cands += (uint64_t)(mid - s) * (r - mid);
+        *cands += (uint64_t)(mid - s) * (r - mid);
         for (size_t i = s; !rc && i < mid && mid < r; i++) {
             const uint32_t ai = (uint32_t)(e[i] & rowmask);
             const uint32_t pav = c->popbits ? (uint32_t)((e[i] >> c->rowbits) & popmask) : c->pa[ai];
@@ -712,17 +682,58 @@ static tznr_error_t lsh_unit(void *vctx, size_t t, unsigned worker, tznr__pairbu
                 const uint32_t pbv = c->popbits ? (uint32_t)((e[j] >> c->rowbits) & popmask) : c->pb[bi];
                 if (pbv < lo || pbv > hi)
                     continue;   /* exact popcount bound: cannot reach t */
-                ws->cand[4 * m] = ai;
-                ws->cand[4 * m + 1] = bi;
-                ws->cand[4 * m + 2] = pav;
-                ws->cand[4 * m + 3] = pbv;
-                if (++m == CAND_BATCH) {
-                    rc = verify(c, t, ws->cand, m, hashed, out, &comps);
-                    m = 0;
+                uint32_t *q = ws->cand + 4 * *m;
+                q[0] = ai;
+                q[1] = bi;
+                q[2] = pav;
+                q[3] = pbv;
+                if (++*m == CAND_BATCH) {
+                    rc = verify(c, t, ws->cand, *m, hashed, out, comps);
+                    *m = 0;
                 }
             }
         }
         s = r;
+    }
+    return rc;
+}
+
+/* One table: keys and a histogram of their top bits; one scatter pass by those bits; then
+ * each bucket, small enough to stay in cache, is sorted on the other key bits and walked. */
+static tznr_error_t lsh_unit(void *vctx, size_t t, unsigned worker, tznr__pairbuf *out,
+                             uint64_t *comparisons, uint64_t *candidates)
+{
+    const lsh_ctx *c = vctx;
+    const tznr_lsh_t *l = c->lsh;
+    const size_t n = c->na + c->nb;
+    worker_scratch *ws = &c->scratch[worker];
+    const int hashed = l->keybits[t] > c->keyroom;
+    const unsigned low = c->popbits + c->rowbits;
+    const unsigned bits = (hashed ? c->keyroom : l->keybits[t]) + 1;   /* key and side */
+    /* the digit takes key bits only: both sides of a key must land in one bucket */
+    const unsigned d = bits - 1 < MSD_BITS ? bits - 1 : MSD_BITS, rest = bits - d, hs = low + rest;
+    const size_t nbk = (size_t)1 << d;
+    const uint64_t dmask = nbk - 1;
+    size_t *start = ws->start, *next = ws->start + nbk + 1;
+    memset(next, 0, nbk * sizeof *next);
+    make_keys(c, t, &c->ca, 0, c->pa, ws->ent, next, hs, dmask);
+    make_keys(c, t, &c->cb, 1, c->pb, ws->ent + c->na, next, hs, dmask);
+    start[0] = 0;
+    for (size_t k = 0; k < nbk; k++) {
+        start[k + 1] = start[k] + next[k];
+        next[k] = start[k];
+    }
+    for (size_t i = 0; i < n; i++)
+        ws->tmp[next[(ws->ent[i] >> hs) & dmask]++] = ws->ent[i];
+    uint64_t cands = 0, comps = 0;
+    size_t m = 0;
+    tznr_error_t rc = TZNR_OK;
+    for (size_t k = 0; !rc && k < nbk; k++) {
+        size_t s0 = start[k], cnt = start[k + 1] - s0;
+        if (cnt < 2)
+            continue;   /* no pair */
+        const uint64_t *e = lsd_sort(ws->tmp + s0, ws->ent + s0, cnt, low, rest);
+        rc = walk(c, t, e, cnt, hashed, ws, &m, out, &cands, &comps);
     }
     if (!rc && m)
         rc = verify(c, t, ws->cand, m, hashed, out, &comps);
