@@ -5,8 +5,8 @@
  * records per word), so that the keys of a table read only its K columns. One unit per
  * table: the key of each record is obtained by transposing the K column words of each block
  * of 64 records; entries (key, side, popcount, row) packed in 64 bits are scattered by the
- * top bits of the key, and each bucket is sorted in cache (LSD radix) and walked: the runs
- * of equal keys give the candidates (A row, B row), skipped when the exact popcount
+ * top bits of the key, and within each bucket (small, in cache) a hash join on the key gives
+ * the candidates (A row, B row) with equal keys, skipped when the exact popcount
  * bound makes the threshold unreachable, else scored exactly (with prefetching, in batches),
  * and kept when the score reaches the threshold and no earlier table put the two records in
  * the same bucket: each pair is delivered once, by the first table that finds it, whatever
@@ -320,8 +320,8 @@ tznr_error_t tznr_lsh_recall(double *every_pair, double *mean_at_threshold,
 
 /* Measured costs on the reference machine (bench/README.md), in ns: keying, sorting and
  * scanning one record for one table, and one comparison of a candidate pair. */
-#define COST_RECORD 10.0
-#define COST_COMPARE 40.0
+#define COST_RECORD 25.0
+#define COST_COMPARE 150.0
 
 /* smallest number of tables reaching `recall` with per-table probability pk, or 0 if more
  * than the maximum */
@@ -504,10 +504,12 @@ typedef struct worker_scratch {
     uint64_t *ent, *tmp;   /* na + nb entries each */
     uint32_t *cand;        /* CAND_BATCH (a, b, popcount a, popcount b) */
     size_t *start;         /* 2 << MSD_BITS + 1 bucket offsets */
+    uint32_t *head;        /* hash join: 2 (na + nb) slot heads */
+    uint32_t *chain;       /* hash join: na + nb links */
 } worker_scratch;
 
 #define CAND_BATCH 4096
-#define PREFETCH_AHEAD 8
+#define PREFETCH_AHEAD 16
 
 typedef struct lsh_ctx {
     const tznr_lsh_t *lsh;
@@ -551,34 +553,6 @@ static void make_keys(const lsh_ctx *c, size_t t, const columns *cs, uint64_t si
             hist[(v >> hs) & dmask]++;
         }
     }
-}
-
-/* stable LSD radix sort of e[0, n) on bits [shift, shift + bits), passes of at most 8 bits,
- * ping-ponging with tmp; returns the array holding the result */
-static uint64_t *lsd_sort(uint64_t *e, uint64_t *tmp, size_t n, unsigned shift, unsigned bits)
-{
-    unsigned passes = (bits + 7) / 8, digit = passes ? (bits + passes - 1) / passes : 0;
-    size_t count[256];
-    for (unsigned p = 0; p < passes; p++) {
-        unsigned sh = shift + p * digit;
-        size_t nbk = (size_t)1 << digit;
-        uint64_t mask = nbk - 1;
-        memset(count, 0, nbk * sizeof *count);
-        for (size_t i = 0; i < n; i++)
-            count[(e[i] >> sh) & mask]++;
-        size_t sum = 0;
-        for (size_t d = 0; d < nbk; d++) {
-            size_t cnt = count[d];
-            count[d] = sum;
-            sum += cnt;
-        }
-        for (size_t i = 0; i < n; i++)
-            tmp[count[(e[i] >> sh) & mask]++] = e[i];
-        uint64_t *sw = e;
-        e = tmp;
-        tmp = sw;
-    }
-    return e;
 }
 
 #define MSD_BITS 12
@@ -654,52 +628,63 @@ static tznr_error_t verify(const lsh_ctx *c, size_t t, const uint32_t *cand, siz
     return TZNR_OK;
 }
 
-/* the candidates of the sorted entries e[0, n): for each run of equal keys, every (A, B)
- * pair the popcount bound allows, verified in batches */
-static tznr_error_t walk(const lsh_ctx *c, size_t t, const uint64_t *e, size_t n, int hashed,
-                         worker_scratch *ws, size_t *m, tznr__pairbuf *out, uint64_t *cands,
-                         uint64_t *comps)
+/* The candidates of one bucket e[0, n) (A entries first, then B, as scattered): the A
+ * entries are chained in a small hash table on their key, and each B entry walks its chain
+ * for equal keys; every (A, B) pair the popcount bound allows is verified, in batches. */
+static tznr_error_t join_bucket(const lsh_ctx *c, size_t t, const uint64_t *e, size_t n,
+                                int hashed, worker_scratch *ws, size_t *m, tznr__pairbuf *out,
+                                uint64_t *cands, uint64_t *comps)
 {
     const unsigned low = c->popbits + c->rowbits, sh = low + 1;
     const uint64_t rowmask = ((uint64_t)1 << c->rowbits) - 1;
     const uint64_t popmask = ((uint64_t)1 << c->popbits) - 1;
+    size_t na = 0;
+    while (na < n && !((e[na] >> low) & 1))
+        na++;
+    if (na == 0 || na == n)
+        return TZNR_OK;   /* one side only */
+    unsigned hb = 1;   /* 2 na slots or more, within the 2 (|A| + |B|) allocated */
+    while (((size_t)1 << hb) < 2 * na && ((size_t)2 << hb) <= 2 * (c->na + c->nb))
+        hb++;
+    const size_t slots = (size_t)1 << hb;
+    uint32_t *head = ws->head, *chain = ws->chain;
+    memset(head, 0xff, slots * sizeof *head);
+    for (size_t i = na; i-- > 0;) {   /* chains list A entries in increasing position */
+        size_t h = (size_t)(((e[i] >> sh) * 0x9E3779B97F4A7C15ull) >> (64 - hb));
+        chain[i] = head[h];
+        head[h] = (uint32_t)i;
+    }
+    uint64_t nc = 0;
     tznr_error_t rc = TZNR_OK;
-    for (size_t s = 0; !rc && s < n;) {
-        const uint64_t key = e[s] >> sh;
-        size_t mid = s, r;
-        while (mid < n && e[mid] >> low == key << 1)
-            mid++;   /* A part: [s, mid) */
-        r = mid;
-        while (r < n && e[r] >> sh == key)
-            r++;     /* B part: [mid, r) */
-        *cands += (uint64_t)(mid - s) * (r - mid);
-        for (size_t i = s; !rc && i < mid && mid < r; i++) {
-            const uint32_t ai = (uint32_t)(e[i] & rowmask);
+    for (size_t j = na; !rc && j < n; j++) {
+        const uint64_t key = e[j] >> sh;
+        const size_t h = (size_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - hb));
+        for (uint32_t i = head[h]; !rc && i != UINT32_MAX; i = chain[i]) {
+            if (e[i] >> sh != key)
+                continue;
+            nc++;
+            const uint32_t ai = (uint32_t)(e[i] & rowmask), bi = (uint32_t)(e[j] & rowmask);
             const uint32_t pav = c->popbits ? (uint32_t)((e[i] >> c->rowbits) & popmask) : c->pa[ai];
-            const uint32_t lo = c->ylo[pav], hi = c->yhi[pav];
-            for (size_t j = mid; !rc && j < r; j++) {
-                const uint32_t bi = (uint32_t)(e[j] & rowmask);
-                const uint32_t pbv = c->popbits ? (uint32_t)((e[j] >> c->rowbits) & popmask) : c->pb[bi];
-                if (pbv < lo || pbv > hi)
-                    continue;   /* exact popcount bound: cannot reach t */
-                uint32_t *q = ws->cand + 4 * *m;
-                q[0] = ai;
-                q[1] = bi;
-                q[2] = pav;
-                q[3] = pbv;
-                if (++*m == CAND_BATCH) {
-                    rc = verify(c, t, ws->cand, *m, hashed, out, comps);
-                    *m = 0;
-                }
+            const uint32_t pbv = c->popbits ? (uint32_t)((e[j] >> c->rowbits) & popmask) : c->pb[bi];
+            if (pbv < c->ylo[pav] || pbv > c->yhi[pav])
+                continue;   /* exact popcount bound: cannot reach t */
+            uint32_t *q = ws->cand + 4 * *m;
+            q[0] = ai;
+            q[1] = bi;
+            q[2] = pav;
+            q[3] = pbv;
+            if (++*m == CAND_BATCH) {
+                rc = verify(c, t, ws->cand, *m, hashed, out, comps);
+                *m = 0;
             }
         }
-        s = r;
     }
+    *cands += nc;
     return rc;
 }
 
-/* One table: keys and a histogram of their top bits; one scatter pass by those bits; then
- * each bucket, small enough to stay in cache, is sorted on the other key bits and walked. */
+/* One table: keys and a histogram of their top bits; one scatter pass by those bits into
+ * buckets that stay in cache; then a hash join of A and B within each bucket. */
 static tznr_error_t lsh_unit(void *vctx, size_t t, unsigned worker, tznr__pairbuf *out,
                              uint64_t *comparisons, uint64_t *candidates)
 {
@@ -709,9 +694,9 @@ static tznr_error_t lsh_unit(void *vctx, size_t t, unsigned worker, tznr__pairbu
     worker_scratch *ws = &c->scratch[worker];
     const int hashed = l->keybits[t] > c->keyroom;
     const unsigned low = c->popbits + c->rowbits;
-    const unsigned bits = (hashed ? c->keyroom : l->keybits[t]) + 1;   /* key and side */
+    const unsigned kbits = hashed ? c->keyroom : l->keybits[t];
     /* the digit takes key bits only: both sides of a key must land in one bucket */
-    const unsigned d = bits - 1 < MSD_BITS ? bits - 1 : MSD_BITS, rest = bits - d, hs = low + rest;
+    const unsigned d = kbits < MSD_BITS ? kbits : MSD_BITS, hs = low + 1 + kbits - d;
     const size_t nbk = (size_t)1 << d;
     const uint64_t dmask = nbk - 1;
     size_t *start = ws->start, *next = ws->start + nbk + 1;
@@ -723,17 +708,15 @@ static tznr_error_t lsh_unit(void *vctx, size_t t, unsigned worker, tznr__pairbu
         start[k + 1] = start[k] + next[k];
         next[k] = start[k];
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++)   /* stable: A entries stay before B in each bucket */
         ws->tmp[next[(ws->ent[i] >> hs) & dmask]++] = ws->ent[i];
     uint64_t cands = 0, comps = 0;
     size_t m = 0;
     tznr_error_t rc = TZNR_OK;
     for (size_t k = 0; !rc && k < nbk; k++) {
         size_t s0 = start[k], cnt = start[k + 1] - s0;
-        if (cnt < 2)
-            continue;   /* no pair */
-        const uint64_t *e = lsd_sort(ws->tmp + s0, ws->ent + s0, cnt, low, rest);
-        rc = walk(c, t, e, cnt, hashed, ws, &m, out, &cands, &comps);
+        if (cnt >= 2)
+            rc = join_bucket(c, t, ws->tmp + s0, cnt, hashed, ws, &m, out, &cands, &comps);
     }
     if (!rc && m)
         rc = verify(c, t, ws->cand, m, hashed, out, &comps);
@@ -824,7 +807,9 @@ tznr_error_t tznr__lsh_search(const tznr_clkset_t *a, const tznr_clkset_t *b,
         ws->tmp = n <= SIZE_MAX / 16 ? tznr__malloc(n * 8) : NULL;
         ws->cand = tznr__malloc(4 * CAND_BATCH * sizeof *ws->cand);
         ws->start = tznr__malloc(((2u << MSD_BITS) + 1) * sizeof *ws->start);
-        if (!ws->ent || !ws->tmp || !ws->cand || !ws->start)
+        ws->head = n <= SIZE_MAX / 16 ? tznr__malloc(2 * n * sizeof *ws->head) : NULL;
+        ws->chain = n <= SIZE_MAX / 16 ? tznr__malloc(n * sizeof *ws->chain) : NULL;
+        if (!ws->ent || !ws->tmp || !ws->cand || !ws->start || !ws->head || !ws->chain)
             rc = tznr__err(TZNR_ENOMEM, "out of memory (LSH buckets of %zu records)", n);
     }
     if (!rc)
@@ -880,6 +865,8 @@ tznr_error_t tznr__lsh_search(const tznr_clkset_t *a, const tznr_clkset_t *b,
             tznr__free(c.scratch[w].tmp);
             tznr__free(c.scratch[w].cand);
             tznr__free(c.scratch[w].start);
+            tznr__free(c.scratch[w].head);
+            tznr__free(c.scratch[w].chain);
         }
     tznr__free(c.scratch);
     tznr__free(c.ca.col);

@@ -1045,7 +1045,6 @@ static char *dup_msg(void)
 
 static void chunk_free(runner *r, chunk *c)
 {
-    (void)r;
     tznr__free_wiped(c->arena, c->arena_cap);
     tznr__free(c->voff);
     tznr__free(c->vlen);
@@ -1743,6 +1742,42 @@ static tznr_error_t field_bits(wctx *w, size_t fi, const char *raw, size_t rlen,
     return rc;
 }
 
+typedef struct id_line {
+    const char *id;
+    unsigned long line;
+} id_line;
+
+static int id_line_cmp(const void *x, const void *y)
+{
+    const id_line *a = x, *b = y;
+    int c = strcmp(a->id, b->id);
+    return c ? c : (a->line > b->line) - (a->line < b->line);
+}
+
+/* Identifiers must be unique: results name records by them. Adds one error per repeat. */
+static tznr_error_t check_unique_ids(const tznr_container_t *c, const unsigned long *lines,
+                                     const char *file, const char *column, err_list *errs)
+{
+    size_t n = tznr_container_count(c);
+    id_line *v = tznr__calloc(n + 1, sizeof *v);
+    if (!v)
+        return tznr__err(TZNR_ENOMEM, "out of memory");
+    for (size_t r = 0; r < n; r++)
+        v[r] = (id_line){tznr_container_id(c, r, NULL), lines[r]};
+    qsort(v, n, sizeof *v, id_line_cmp);
+    for (size_t r = 1; r < n; r++)
+        if (strcmp(v[r].id, v[r - 1].id) == 0) {
+            char line[1024], esc[200];
+            tznr__escape(esc, sizeof esc, v[r].id, strlen(v[r].id));
+            snprintf(line, sizeof line, "%s:%lu: column '%s': duplicate identifier \"%s\" (also "
+                     "line %lu); identifiers must be unique", file, v[r].line, column, esc,
+                     v[r - 1].line);
+            err_add(errs, line);
+        }
+    tznr__free(v);
+    return TZNR_OK;
+}
+
 tznr_error_t tznr_encoder_encode_csv_container(const tznr_encoder_t *enc, const char *path,
                                                tznr_container_t **out)
 {
@@ -1761,7 +1796,8 @@ tznr_error_t tznr_encoder_encode_csv_container(const tznr_encoder_t *enc, const 
     size_t *lens = tznr__calloc(nfeat, sizeof *lens);
     uint8_t *pre = tznr__calloc(1, hb), *clk = tznr__calloc(1, cb);
     uint8_t *fields = NULL;
-    size_t nfields = 0;
+    size_t nfields = 0, nlines = 0, cap_lines = 0;
+    unsigned long *lines = NULL;
     tznr_error_t rc;
     if (!col || !vals || !lens || !pre || !clk) {
         rc = tznr__err(TZNR_ENOMEM, "out of memory");
@@ -1836,6 +1872,16 @@ tznr_error_t tznr_encoder_encode_csv_container(const tznr_encoder_t *enc, const 
         } else {
             idlen = (size_t)snprintf(num, sizeof num, "%lu", row);
         }
+        if (nlines == cap_lines) {
+            size_t ncap = cap_lines ? 2 * cap_lines : 1024;
+            unsigned long *nl = tznr__realloc(lines, ncap * sizeof *nl);
+            if (!nl) {
+                rc = tznr__err(TZNR_ENOMEM, "out of memory");
+                goto done;
+            }
+            lines = nl;
+            cap_lines = ncap;
+        }
         if ((rc = tznr_container_append(c, id, idlen, fields, nfields * cb, clk, cb))) {
             if (rc == TZNR_EINVAL) {
                 snprintf(line, sizeof line, "%s:%lu: column '%s': %s", file, tznr__csv_line(r),
@@ -1846,7 +1892,11 @@ tznr_error_t tznr_encoder_encode_csv_container(const tznr_encoder_t *enc, const 
             }
             goto done;
         }
+        lines[nlines++] = tznr__csv_line(r);
     }
+    if (!errs.count && s->id_index >= 0 &&
+        (rc = check_unique_ids(c, lines, file, s->features[s->id_index].name, &errs)))
+        goto done;
     if (errs.count) {
         rc = tznr__err(TZNR_EINPUT, "%zu invalid row%s; nothing was encoded:\n%s%s",
                        errs.count, errs.count == 1 ? "" : "s", errs.text ? errs.text : "",
@@ -1856,6 +1906,7 @@ tznr_error_t tznr_encoder_encode_csv_container(const tznr_encoder_t *enc, const 
     *out = c;
     c = NULL;
 done:
+    tznr__free(lines);
     tznr_container_free(c);
     tznr__csv_close(r);
     wctx_free(w);

@@ -1,5 +1,6 @@
 /* Whole-file reads with a size limit, and atomic outputs (temporary file + rename). */
 #include "fileio.h"
+#include <stdatomic.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -108,8 +109,47 @@ tznr_error_t tznr__read_file(const char *path, size_t max_bytes, char **out, siz
     return TZNR_OK;
 }
 
+/* Registry of the temporary files being written, so that tznr_abort_outputs() can remove
+ * them from a signal handler (unlink is async-signal-safe). A slot is 0 (free), 1 (being
+ * filled) or 2 (holds a path). Paths longer than the slot are simply not registered. */
+#define PENDING_SLOTS 32
+#define PENDING_PATH 4096
+static char pending_path[PENDING_SLOTS][PENDING_PATH];
+static _Atomic int pending_state[PENDING_SLOTS];
+
+static int pending_add(const char *tmp)
+{
+    size_t len = strlen(tmp);
+    if (len >= PENDING_PATH)
+        return -1;
+    for (int i = 0; i < PENDING_SLOTS; i++) {
+        int expected = 0;
+        if (atomic_compare_exchange_strong(&pending_state[i], &expected, 1)) {
+            memcpy(pending_path[i], tmp, len + 1);
+            atomic_store(&pending_state[i], 2);
+            return i;
+        }
+    }
+    return -1;
+}
+
+static void pending_remove(int slot)
+{
+    if (slot >= 0 && slot < PENDING_SLOTS)
+        atomic_store(&pending_state[slot], 0);
+}
+
+void tznr_abort_outputs(void)
+{
+    for (int i = 0; i < PENDING_SLOTS; i++)
+        if (atomic_load(&pending_state[i]) == 2)
+            unlink(pending_path[i]);
+}
+
 static void out_clear(tznr__out *o)
 {
+    pending_remove(o->slot);
+    o->slot = -1;
     tznr__free(o->path);
     tznr__free(o->tmp_path);
     o->fp = NULL;
@@ -122,6 +162,7 @@ tznr_error_t tznr__out_open(tznr__out *o, const char *path, int force)
 {
     if (!o)
         return tznr__err(TZNR_EINVAL, "out_open: NULL argument");
+    o->slot = -1;
     o->fp = NULL;
     o->path = NULL;
     o->tmp_path = NULL;
@@ -196,6 +237,7 @@ tznr_error_t tznr__out_open(tznr__out *o, const char *path, int force)
     o->fp = fp;
     o->path = pcopy;
     o->tmp_path = tmp;
+    o->slot = pending_add(tmp);
     return TZNR_OK;
 }
 

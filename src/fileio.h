@@ -15,6 +15,7 @@ typedef struct tznr__out {
     char *path;
     char *tmp_path;
     int is_stdout;
+    int slot;          /* index in the registry of pending temporary files, or -1 */
 } tznr__out;
 tznr_error_t tznr__out_open(tznr__out *o, const char *path, int force);
 tznr_error_t tznr__out_commit(tznr__out *o);

@@ -229,6 +229,32 @@ START_TEST(all_empty_record_rejected)
 }
 END_TEST
 
+/* Native containers: identifiers must be unique (results name records by them). */
+START_TEST(container_duplicate_ids_rejected)
+{
+    static const char schema[] =
+        "{\"version\": 3, \"clkConfig\": {\"l\": 64}, \"linkage\": {\"idColumn\": \"id\"},"
+        " \"features\": [{\"identifier\": \"id\", \"ignored\": true},"
+        " {\"identifier\": \"nom\", \"format\": {\"type\": \"string\"}, \"hashing\": {\"comparison\":"
+        " {\"type\": \"ngram\", \"n\": 2}, \"strategy\": {\"bitsPerToken\": 3}}}]}";
+    tznr_schema_t *s = NULL;
+    ck_assert_int_eq(tznr_schema_new_from_json(&s, schema, strlen(schema)), TZNR_OK);
+    tznr_encoder_t *e = NULL;
+    ck_assert_int_eq(tznr_encoder_new(&e, s, SECRET, sizeof SECRET - 1), TZNR_OK);
+    char path[512];
+    snprintf(path, sizeof path, "%s/dup.csv", tt_tmpdir());
+    FILE *fp = fopen(path, "w");
+    fputs("id,nom\na1,X\na2,Y\na1,Z\n", fp);
+    fclose(fp);
+    tznr_container_t *c = NULL;
+    ck_assert_int_eq(tznr_encoder_encode_csv_container(e, path, &c), TZNR_EINPUT);
+    ck_assert_ptr_null(c);
+    ck_assert_ptr_nonnull(strstr(tznr_last_error_message(), "dup.csv:4: column 'id': duplicate identifier \"a1\" (also line 2)"));
+    tznr_encoder_free(e);
+    tznr_schema_free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cases");
@@ -238,6 +264,7 @@ int main(void)
     tcase_add_test(tc, c04_missing_placeholders);
     tcase_add_test(tc, c07_bom_crlf);
     tcase_add_test(tc, all_empty_record_rejected);
+    tcase_add_test(tc, container_duplicate_ids_rejected);
     suite_add_tcase(s, tc);
     return tt_run(s);
 }

@@ -119,6 +119,21 @@ TZNR_API unsigned tznr_version_number(void);
  */
 TZNR_API const char *tznr_version_string(void);
 
+/**
+ * @brief Remove the temporary files of every output being written (for signal handlers).
+ *
+ * Outputs are written to a temporary file in the destination directory and renamed only
+ * when complete. A program stopped by a signal in the middle would leave that temporary file
+ * behind; calling this function from its SIGINT/SIGTERM/SIGHUP handler (before exiting)
+ * removes them. Destinations are never touched: they keep their previous content or do not
+ * exist. Up to 32 outputs in flight are tracked.
+ *
+ * @par Thread safety
+ * Async-signal-safe (it only calls unlink()); safe from any thread.
+ * @since 0.1
+ */
+TZNR_API void tznr_abort_outputs(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,8 +56,20 @@ static const struct command *find_command(const char *name)
     return NULL;
 }
 
+/* A signal that ends the program removes the temporary files of unfinished outputs, then
+ * ends it the way the signal would (exit status 128 + signal number). */
+static void on_signal(int sig)
+{
+    tznr_abort_outputs();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 int main(int argc, char **argv)
 {
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGHUP, on_signal);
     if (argc < 2) {
         fputs(MAIN_HELP, stderr);
         return EXIT_USAGE;

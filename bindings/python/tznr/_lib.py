@@ -96,6 +96,7 @@ _MATCH_OPTS = POINTER(MatchOptions)
 PROTOTYPES: Dict[str, Tuple[Any, Sequence[Any]]] = {
     "tznr_candidates_add": (STATUS, [_P, c_uint64, c_uint64, c_double]),
     "tznr_candidates_count": (c_size_t, [_P]),
+    "tznr_abort_outputs": (None, []),
     "tznr_candidates_free": (None, [_P]),
     "tznr_candidates_get": (STATUS, [_P, c_size_t, _U64_P, _U64_P, _DOUBLE_P]),
     "tznr_candidates_new": (STATUS, [_PP]),
