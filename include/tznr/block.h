@@ -53,8 +53,9 @@
  * lambda * E[q^K] * |A||B| pairs are compared, the mean taken over the popcounts of A and B.
  * tznr_lsh_choose() computes, for each K in 1..64, the smallest lambda meeting the goal and
  * keeps the K of lowest estimated cost lambda * ((|A|+|B|) * c_key + E[q^K] |A||B| c_cmp),
- * with c_key and c_cmp the measured costs of keying and sorting one record for one table
- * and of one comparison (bench/README.md). The cost model affects only speed.
+ * with c_key = 17 ns and c_cmp = 75 ns the costs of keying and bucketing one record for one
+ * table and of one candidate comparison measured on the development machine
+ * (bench/README.md). The cost model affects only speed.
  *
  * @par Sampling and reproducibility
  * Positions are not secret (the linkage unit holds no secret): position i of table j is
