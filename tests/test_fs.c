@@ -172,6 +172,36 @@ START_TEST(c18_prior_from_rule)
 }
 END_TEST
 
+/* C15: pair counts beyond 32 bits stay exact and positive (expected values from the case's
+ * counts.json); a total past 2^64 is a clear error, never a wrap-around. */
+START_TEST(c15_counts_are_64_bit)
+{
+    const uint64_t link = UINT64_C(3000000) * UINT64_C(1500000);
+    ck_assert_uint_eq(link, UINT64_C(4500000000000));
+    const uint64_t d100k = UINT64_C(100000) * 99999 / 2, d70k = UINT64_C(70000) * 69999 / 2,
+                   b80k = UINT64_C(80000) * 79999 / 2;
+    ck_assert_uint_eq(d100k, UINT64_C(4999950000));
+    ck_assert_uint_eq(d70k, UINT64_C(2449965000));
+    ck_assert_uint_eq(b80k, UINT64_C(3199960000));
+    double prior;
+    ck_assert_int_eq(tznr_fs_prior_from_rule(&prior, UINT64_C(1400000), 0.9, link), TZNR_OK);
+    ck_assert(prior > 0 && prior < 1);
+    ck_assert_double_eq_tol(prior, 1400000.0 / 0.9 / 4.5e12, 1e-18);
+    ck_assert_int_eq(tznr_fs_prior_from_rule(&prior, d70k / 2, 0.7, d70k), TZNR_OK);
+    ck_assert(prior > 0 && prior < 1);
+    /* pattern counts: a total beyond 2^64 - 1 is refused */
+    tznr_fs_patterns_t *p;
+    ck_assert_int_eq(tznr_fs_patterns_new(&p, 1), TZNR_OK);
+    const uint8_t g0[1] = {0}, g1[1] = {1};
+    ck_assert_int_eq(tznr_fs_patterns_add(p, g0, link), TZNR_OK);
+    ck_assert_int_eq(tznr_fs_patterns_add(p, g1, b80k), TZNR_OK);
+    ck_assert_uint_eq(tznr_fs_patterns_total(p), link + b80k);
+    ck_assert_int_eq(tznr_fs_patterns_add(p, g1, UINT64_MAX), TZNR_ELIMIT);
+    ck_assert_uint_eq(tznr_fs_patterns_total(p), link + b80k);
+    tznr_fs_patterns_free(p);
+}
+END_TEST
+
 /* Hand calculation: lambda = 0.5, one binary field m = (0.8, 0.2), u = (0.1, 0.9):
  * agree -> weight log2(0.8/0.1) = 3 bits, probability 8/9; missing -> 0 bits, 1/2. */
 START_TEST(score_hand_values)
@@ -208,6 +238,7 @@ int main(void)
     tcase_add_test(tc, c21_single_valued_column);
     tcase_add_test(tc, c18_prior_from_rule);
     tcase_add_test(tc, score_hand_values);
+    tcase_add_test(tc, c15_counts_are_64_bit);
     suite_add_tcase(s, tc);
     return tt_run(s);
 }
