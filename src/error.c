@@ -103,3 +103,21 @@ char *tznr__escape(char *dst, size_t max_out, const char *src, size_t len)
     dst[o] = '\0';
     return dst;
 }
+
+/* Escape s for a message, cut to about 60 bytes at a code point boundary ("..." appended). */
+char *tznr__show(char *dst, size_t dst_size, const char *s, size_t len)
+{
+    size_t cut = len;
+    if (cut > 60) {
+        cut = 60;
+        while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+            cut--;
+    }
+    tznr__escape(dst, dst_size, s, cut);
+    if (cut < len) {
+        size_t o = strlen(dst);
+        if (o + 4 <= dst_size)
+            memcpy(dst + o, "...", 4);
+    }
+    return dst;
+}

@@ -8,6 +8,9 @@
 #define TZNR__PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define TZNR__PRINTF(a, b)
+/* tznr__escape of at most the first ~60 bytes of s, cut at a code point boundary, with
+ * "..." appended when cut. Returns dst. */
+char *tznr__show(char *dst, size_t dst_size, const char *s, size_t len);
 #endif
 
 /* Replace this thread's detail message and return `code` (so: return tznr__err(...)). */
@@ -19,4 +22,7 @@ void tznr__err_clear(void);
 /* Escape bytes for display in a message: control chars, invalid UTF-8, BOM and quotes as
  * \xNN / \uFEFF / \"; truncated to max_out-1 chars with "..." . Returns dst. */
 char *tznr__escape(char *dst, size_t max_out, const char *src, size_t len);
+/* tznr__escape of at most the first ~60 bytes of s, cut at a code point boundary, with
+ * "..." appended when cut. Returns dst. */
+char *tznr__show(char *dst, size_t dst_size, const char *s, size_t len);
 #endif

@@ -15,23 +15,6 @@
 
 enum { SHOW_LEN = 256 };
 
-/* Escape s for a message, cut to about 60 bytes at a code point boundary ("..." appended). */
-static char *show(char *dst, size_t dst_size, const char *s, size_t len)
-{
-    size_t cut = len;
-    if (cut > 60) {
-        cut = 60;
-        while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
-            cut--;
-    }
-    tznr__escape(dst, dst_size, s, cut);
-    if (cut < len) {
-        size_t o = strlen(dst);
-        if (o + 4 <= dst_size)
-            memcpy(dst + o, "...", 4);
-    }
-    return dst;
-}
 
 /* "column 'NAME': RULE (value \"...\")" */
 static tznr_error_t verr(const tznr__feature *f, const char *raw, size_t raw_len,
@@ -45,8 +28,8 @@ static tznr_error_t verr(const tznr__feature *f, const char *raw, size_t raw_len
     va_start(ap, fmt);
     vsnprintf(rule, sizeof rule, fmt, ap);
     va_end(ap);
-    show(name, sizeof name, f->name ? f->name : "", f->name ? strlen(f->name) : 0);
-    show(val, sizeof val, raw, raw_len);
+    tznr__show(name, sizeof name, f->name ? f->name : "", f->name ? strlen(f->name) : 0);
+    tznr__show(val, sizeof val, raw, raw_len);
     return tznr__err(TZNR_EINPUT, "column '%s': %s (value \"%s\")", name, rule, val);
 }
 
@@ -280,7 +263,7 @@ static tznr_error_t norm_date(const tznr__feature *f, const char *raw, size_t ra
     }
     if (!ok) {
         char esc[SHOW_LEN];
-        show(esc, sizeof esc, fmt, strlen(fmt));
+        tznr__show(esc, sizeof esc, fmt, strlen(fmt));
         return verr(f, raw, raw_len, "not a valid date for format %s", esc);
     }
     char buf[16];
@@ -324,7 +307,7 @@ static tznr_error_t norm_string(const tznr__feature *f, const char *raw, size_t 
                              PCRE2_ANCHORED | PCRE2_ENDANCHORED, md, NULL);
         pcre2_match_data_free(md);
         char pat[SHOW_LEN];
-        show(pat, sizeof pat, f->pattern ? f->pattern : "", f->pattern ? strlen(f->pattern) : 0);
+        tznr__show(pat, sizeof pat, f->pattern ? f->pattern : "", f->pattern ? strlen(f->pattern) : 0);
         if (rc == PCRE2_ERROR_NOMATCH)
             return verr(f, raw, raw_len, "does not match pattern %s", pat);
         if (rc < 0) {
@@ -369,7 +352,7 @@ static tznr_error_t norm_enum(const tznr__feature *f, const char *raw, size_t ra
     size_t o = 0;
     list[0] = '\0';
     for (size_t i = 0; i < f->n_enum_values; i++) {
-        show(esc, sizeof esc, f->enum_values[i], strlen(f->enum_values[i]));
+        tznr__show(esc, sizeof esc, f->enum_values[i], strlen(f->enum_values[i]));
         size_t need = strlen(esc) + (i ? 2 : 0);
         if (o + need + 4 >= sizeof list || o > 200) {
             memcpy(list + o, ", ...", 6);

@@ -51,23 +51,6 @@ static tznr_error_t serr(const char *path, const char *fmt, ...)
     return tznr__err(TZNR_ESCHEMA, "%s: %s", path, msg);
 }
 
-/* Escape s for a message, cut to about 60 bytes at a code point boundary ("..." appended). */
-static char *show(char *dst, size_t dst_size, const char *s, size_t len)
-{
-    size_t cut = len;
-    if (cut > 60) {
-        cut = 60;
-        while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
-            cut--;
-    }
-    tznr__escape(dst, dst_size, s, cut);
-    if (cut < len) {
-        size_t o = strlen(dst);
-        if (o + 4 <= dst_size)
-            memcpy(dst + o, "...", 4);
-    }
-    return dst;
-}
 
 static tznr_error_t nomem(void)
 {
@@ -82,7 +65,7 @@ static const char *describe(const json_t *v, char *buf, size_t n)
     case JSON_OBJECT: snprintf(buf, n, "an object"); break;
     case JSON_ARRAY: snprintf(buf, n, "an array"); break;
     case JSON_STRING:
-        show(esc, sizeof esc, json_string_value(v), json_string_length(v));
+        tznr__show(esc, sizeof esc, json_string_value(v), json_string_length(v));
         snprintf(buf, n, "\"%s\"", esc);
         break;
     case JSON_INTEGER: snprintf(buf, n, "%lld", (long long)json_integer_value(v)); break;
@@ -110,7 +93,7 @@ static tznr_error_t rule_err(const char *path, const char *rule, const json_t *v
 static void join(char *dst, const char *path, const char *key)
 {
     char esc[ESC_LEN];
-    show(esc, sizeof esc, key, strlen(key));
+    tznr__show(esc, sizeof esc, key, strlen(key));
     if (path[0])
         snprintf(dst, PATH_LEN, "%s.%s", path, esc);
     else
@@ -294,7 +277,7 @@ static tznr_error_t check_date_format(const char *fmt, const char *path)
             if (u >= 0xC0)
                 clen = u >= 0xF0 ? 4 : u >= 0xE0 ? 3 : 2;
             tznr__escape(d, sizeof d, c, strnlen(c, clen));
-            show(esc, sizeof esc, fmt, strlen(fmt));
+            tznr__show(esc, sizeof esc, fmt, strlen(fmt));
             return serr(path, "unsupported directive %%%s in date format \"%s\" (supported: "
                         "%%Y %%y %%m %%b %%B %%d %%H %%M %%S %%%%)", d, esc);
         }
@@ -302,7 +285,7 @@ static tznr_error_t check_date_format(const char *fmt, const char *path)
         if (slot) {
             if (*slot) {
                 char esc[ESC_LEN];
-                show(esc, sizeof esc, fmt, strlen(fmt));
+                tznr__show(esc, sizeof esc, fmt, strlen(fmt));
                 return serr(path, "date format \"%s\" sets the %s twice", esc, what);
             }
             *slot = 1;
@@ -349,7 +332,7 @@ static tznr_error_t compile_pattern(tznr__feature *f, const char *pat, size_t pa
             return nomem();
         if (pcre2_get_error_message(errcode, msg, sizeof msg) < 0)
             snprintf((char *)msg, sizeof msg, "error %d", errcode);
-        show(esc, sizeof esc, pat, pat_len);
+        tznr__show(esc, sizeof esc, pat, pat_len);
         return serr(path, "invalid regular expression \"%s\": %s at offset %zu", esc,
                     (const char *)msg, (size_t)erroff);
     }
@@ -782,7 +765,7 @@ static tznr_error_t parse_feature(struct tznr_schema *s, size_t idx, const json_
     for (size_t j = 0; j < idx; j++)
         if (strcmp(s->features[j].name, name) == 0) {
             char esc[ESC_LEN];
-            show(esc, sizeof esc, name, strlen(name));
+            tznr__show(esc, sizeof esc, name, strlen(name));
             return serr(p, "duplicate identifier \"%s\" (also features[%zu].identifier)", esc, j);
         }
     f->name = tznr__strndup(name, strlen(name));
