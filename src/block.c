@@ -10,7 +10,7 @@
  * bound makes the threshold unreachable, else scored exactly (with prefetching, in batches),
  * and kept when the score reaches the threshold and no earlier table put the two records in
  * the same bucket: each pair is delivered once, by the first table that finds it, whatever
- * the thread count. Keys too wide to pack are hashed to fit, and the pairs of a run are then
+ * the thread count. Keys too wide to pack are hashed to fit, and the candidates are then
  * checked to agree on the table's bits, so the result is the same. */
 #include "tznr/block.h"
 #include <math.h>
@@ -536,8 +536,20 @@ typedef struct lsh_ctx {
  * bytes of each output row in order. About one instruction per row instead of eighteen. */
 TGFNI __attribute__((always_inline)) static inline void transpose64_gfni(uint64_t a[64])
 {
-    static const uint8_t gather[64] = {56, 48, 40, 32, 24, 16, 8, 0, 57, 49, 41, 33, 25, 17, 9, 1, 58, 50, 42, 34, 26, 18, 10, 2, 59, 51, 43, 35, 27, 19, 11, 3, 60, 52, 44, 36, 28, 20, 12, 4, 61, 53, 45, 37, 29, 21, 13, 5, 62, 54, 46, 38, 30, 22, 14, 6, 63, 55, 47, 39, 31, 23, 15, 7};   /* [8J + i] = 8(7 - i) + J */
-    static const uint8_t order[64] = {0, 8, 16, 24, 32, 40, 48, 56, 1, 9, 17, 25, 33, 41, 49, 57, 2, 10, 18, 26, 34, 42, 50, 58, 3, 11, 19, 27, 35, 43, 51, 59, 4, 12, 20, 28, 36, 44, 52, 60, 5, 13, 21, 29, 37, 45, 53, 61, 6, 14, 22, 30, 38, 46, 54, 62, 7, 15, 23, 31, 39, 47, 55, 63};     /* [8i + J] = 8J + i */
+    /* [8J + i] = 8(7 - i) + J */
+    static const uint8_t gather[64] = {
+        56, 48, 40, 32, 24, 16, 8, 0, 57, 49, 41, 33, 25, 17, 9, 1,
+        58, 50, 42, 34, 26, 18, 10, 2, 59, 51, 43, 35, 27, 19, 11, 3,
+        60, 52, 44, 36, 28, 20, 12, 4, 61, 53, 45, 37, 29, 21, 13, 5,
+        62, 54, 46, 38, 30, 22, 14, 6, 63, 55, 47, 39, 31, 23, 15, 7
+    };
+    /* [8i + J] = 8J + i */
+    static const uint8_t order[64] = {
+        0, 8, 16, 24, 32, 40, 48, 56, 1, 9, 17, 25, 33, 41, 49, 57,
+        2, 10, 18, 26, 34, 42, 50, 58, 3, 11, 19, 27, 35, 43, 51, 59,
+        4, 12, 20, 28, 36, 44, 52, 60, 5, 13, 21, 29, 37, 45, 53, 61,
+        6, 14, 22, 30, 38, 46, 54, 62, 7, 15, 23, 31, 39, 47, 55, 63
+    };
     const __m512i p1 = _mm512_loadu_si512((const void *)gather);
     const __m512i p2 = _mm512_loadu_si512((const void *)order);
     const __m512i unit = _mm512_set1_epi64((long long)0x8040201008040201ull);   /* bytes 1 << m */

@@ -515,39 +515,52 @@ typedef struct wthread {
     pthread_t tid;
 } wthread;
 
+/* take the next unit if the window allows; call with the lock held; SIZE_MAX if none */
+static size_t take_unit(runner *r)
+{
+    if (r->stop || r->next >= r->job->units || r->next >= r->emitted + r->window)
+        return SIZE_MAX;
+    return r->next++;
+}
+
+/* compute unit u into its slot (lock not held), then publish it (lock taken and released) */
+static void do_unit(runner *r, size_t u, unsigned worker)
+{
+    const tznr__job *job = r->job;
+    slot *s = &r->slots[u % r->window];   /* free: unit u - window was delivered */
+    s->buf.n = 0;
+    s->comparisons = s->candidates = 0;
+    tznr_error_t rc = job->fn(job->ctx, u, worker, &s->buf, &s->comparisons, &s->candidates);
+    uint64_t work = job->unit_work ? job->unit_work(job->ctx, u) : 1;
+    pthread_mutex_lock(&r->mu);
+    if (rc) {
+        if (!r->err) {
+            r->err = rc;
+            snprintf(r->msg, sizeof r->msg, "%s", tznr_last_error_message());
+        }
+        r->stop = 1;
+        pthread_cond_broadcast(&r->cv_work);
+    }
+    s->ready = 1;
+    r->work_done += work;
+    if (u == r->emitted)
+        pthread_cond_signal(&r->cv_done);   /* the caller may be waiting for this one */
+    pthread_mutex_unlock(&r->mu);
+}
+
 static void *worker_main(void *arg)
 {
     wthread *w = arg;
     runner *r = w->r;
-    const tznr__job *job = r->job;
     for (;;) {
         pthread_mutex_lock(&r->mu);
-        while (!r->stop && r->next < job->units && r->next >= r->emitted + r->window)
-            pthread_cond_wait(&r->cv_work, &r->mu);
-        if (r->stop || r->next >= job->units) {
-            pthread_mutex_unlock(&r->mu);
+        size_t u;
+        while ((u = take_unit(r)) == SIZE_MAX && !r->stop && r->next < r->job->units)
+            pthread_cond_wait(&r->cv_work, &r->mu);   /* window full */
+        pthread_mutex_unlock(&r->mu);
+        if (u == SIZE_MAX)
             break;
-        }
-        size_t u = r->next++;
-        pthread_mutex_unlock(&r->mu);
-        slot *s = &r->slots[u % r->window];   /* free: unit u - window was delivered */
-        s->buf.n = 0;
-        s->comparisons = s->candidates = 0;
-        tznr_error_t rc = job->fn(job->ctx, u, w->index, &s->buf, &s->comparisons, &s->candidates);
-        uint64_t work = job->unit_work ? job->unit_work(job->ctx, u) : 1;
-        pthread_mutex_lock(&r->mu);
-        if (rc) {
-            if (!r->err) {
-                r->err = rc;
-                snprintf(r->msg, sizeof r->msg, "%s", tznr_last_error_message());
-            }
-            r->stop = 1;
-            pthread_cond_broadcast(&r->cv_work);
-        }
-        s->ready = 1;
-        r->work_done += work;
-        pthread_cond_signal(&r->cv_done);
-        pthread_mutex_unlock(&r->mu);
+        do_unit(r, u, w->index);
     }
     return NULL;
 }
@@ -574,6 +587,10 @@ static tznr_error_t run_sequential(const tznr__job *job, uint64_t *comparisons, 
     return rc;
 }
 
+/* The calling thread is worker 0 and the only one to call the sink and the progress
+ * callback: between its own units it delivers every finished unit at the head of the window,
+ * in order; when it can take no unit (all taken, or the window full) it waits for the head.
+ * threads - 1 more threads take units as long as the window allows. */
 tznr_error_t tznr__job_run(const tznr__job *job, uint64_t *comparisons, uint64_t *candidates)
 {
     if (job->units == 0) {
@@ -587,7 +604,7 @@ tznr_error_t tznr__job_run(const tznr__job *job, uint64_t *comparisons, uint64_t
     runner r;
     memset(&r, 0, sizeof r);
     r.job = job;
-    r.window = 2 * (size_t)job->threads + 1;
+    r.window = 4 * (size_t)job->threads;
     r.slots = tznr__calloc(r.window, sizeof *r.slots);
     wthread *ws = tznr__calloc(job->threads, sizeof *ws);
     if (!r.slots || !ws) {
@@ -604,42 +621,18 @@ tznr_error_t tznr__job_run(const tznr__job *job, uint64_t *comparisons, uint64_t
     pthread_condattr_destroy(&ca);
 
     unsigned started = 0;
-    for (unsigned i = 0; i < job->threads; i++) {
+    for (unsigned i = 1; i < job->threads; i++) {
         ws[started].r = &r;
-        ws[started].index = started;
+        ws[started].index = started + 1;
         if (pthread_create(&ws[started].tid, NULL, worker_main, &ws[started]) == 0)
             started++;
     }
     tznr_error_t rc = TZNR_OK;
-    if (started == 0) {
-        rc = run_sequential(job, comparisons, candidates);
-    } else {
-        double last = now_s();
-        pthread_mutex_lock(&r.mu);
-        while (r.emitted < job->units && !r.stop) {
-            slot *s = &r.slots[r.emitted % r.window];
-            if (!s->ready) {
-                struct timespec ts;
-                clock_gettime(CLOCK_MONOTONIC, &ts);
-                ts.tv_nsec += 100000000L;
-                if (ts.tv_nsec >= 1000000000L) {
-                    ts.tv_sec++;
-                    ts.tv_nsec -= 1000000000L;
-                }
-                pthread_cond_timedwait(&r.cv_done, &r.mu, &ts);
-                if (!s->ready && job->progress && now_s() - last >= PROGRESS_EVERY) {
-                    uint64_t done = r.work_done;
-                    pthread_mutex_unlock(&r.mu);
-                    last = now_s();
-                    int cancel = job->progress(done, job->total_work, job->progress_user);
-                    pthread_mutex_lock(&r.mu);
-                    if (cancel && !r.stop) {
-                        r.stop = 1;
-                        rc = tznr__err(TZNR_ESTATE, "search cancelled by the progress callback");
-                    }
-                }
-                continue;
-            }
+    double last = now_s();
+    pthread_mutex_lock(&r.mu);
+    while (r.emitted < job->units && !r.stop) {
+        slot *s = &r.slots[r.emitted % r.window];
+        if (s->ready) {   /* deliver the head */
             pthread_mutex_unlock(&r.mu);
             int cancel = s->buf.n && job->sink(s->buf.v, s->buf.n, job->sink_user);
             *comparisons += s->comparisons;
@@ -653,27 +646,44 @@ tznr_error_t tznr__job_run(const tznr__job *job, uint64_t *comparisons, uint64_t
                 rc = tznr__err(TZNR_ESTATE, "search stopped by the pair sink");
                 break;
             }
-            if (job->progress && (r.emitted == job->units || now_s() - last >= PROGRESS_EVERY)) {
-                uint64_t done = r.emitted == job->units ? job->total_work : r.work_done;
+        } else {
+            size_t u = take_unit(&r);
+            if (u != SIZE_MAX) {   /* work instead of waiting */
                 pthread_mutex_unlock(&r.mu);
-                last = now_s();
-                int stop = job->progress(done, job->total_work, job->progress_user);
+                do_unit(&r, u, 0);
                 pthread_mutex_lock(&r.mu);
-                if (stop) {
-                    r.stop = 1;
-                    rc = tznr__err(TZNR_ESTATE, "search cancelled by the progress callback");
-                    break;
+            } else {
+                struct timespec ts;
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                ts.tv_nsec += 100000000L;
+                if (ts.tv_nsec >= 1000000000L) {
+                    ts.tv_sec++;
+                    ts.tv_nsec -= 1000000000L;
                 }
+                pthread_cond_timedwait(&r.cv_done, &r.mu, &ts);
             }
         }
-        r.stop = 1;
-        pthread_cond_broadcast(&r.cv_work);
-        pthread_mutex_unlock(&r.mu);
-        for (unsigned i = 0; i < started; i++)
-            pthread_join(ws[i].tid, NULL);
-        if (r.err)   /* a worker failed: its detail was captured on its thread */
-            rc = tznr__err(r.err, "%s", r.msg);
+        if (job->progress && !r.stop &&
+            (r.emitted == job->units || now_s() - last >= PROGRESS_EVERY)) {
+            uint64_t done = r.emitted == job->units ? job->total_work : r.work_done;
+            pthread_mutex_unlock(&r.mu);
+            last = now_s();
+            int stop = job->progress(done, job->total_work, job->progress_user);
+            pthread_mutex_lock(&r.mu);
+            if (stop) {
+                r.stop = 1;
+                rc = tznr__err(TZNR_ESTATE, "search cancelled by the progress callback");
+                break;
+            }
+        }
     }
+    r.stop = 1;
+    pthread_cond_broadcast(&r.cv_work);
+    pthread_mutex_unlock(&r.mu);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(ws[i].tid, NULL);
+    if (r.err)   /* a unit failed: its detail was captured on its thread */
+        rc = tznr__err(r.err, "%s", r.msg);
     for (size_t i = 0; i < r.window; i++)
         tznr__pairbuf_free(&r.slots[i].buf);
     pthread_cond_destroy(&r.cv_done);
@@ -711,7 +721,7 @@ tznr_error_t tznr__options_get(tznr_match_options_t *o, const tznr_match_options
 /* ==================================================================================== */
 /* Exhaustive search                                                                     */
 
-#define TILE_ROWS 64   /* rows of A per tile */
+#define TILE_ROWS 256   /* rows of A per tile */
 
 typedef struct exh {
     const tznr__kernel *kern;

@@ -38,9 +38,9 @@ typedef struct tznr__job {
     void *sink_user;
 } tznr__job;
 
-/* Run the units on `threads` threads (the calling thread only coordinates when > 1),
- * delivering each unit's pairs to the sink in unit order, with at most 2*threads+1 units'
- * outputs alive at once. Adds to the counters. */
+/* Run the units on `threads` threads (the calling thread is one of them and the only one
+ * calling the sink and the progress callback), delivering each unit's pairs to the sink in
+ * unit order, with at most 4*threads units' outputs alive at once. Adds to the counters. */
 tznr_error_t tznr__job_run(const tznr__job *job, uint64_t *comparisons, uint64_t *candidates);
 
 /* threads to use for a request (0 = online CPUs), at most `units` (and >= 1) */

@@ -335,16 +335,16 @@ TZNR_API void tznr_match_options_init(tznr_match_options_t *opts);
  * least one LSH table — and hands them to @p sink in chunks. The pairs, their scores and
  * their order are the same for every thread count and every kernel.
  *
- * **Order and memory.** Without top-k, exhaustive search cuts A x B into fixed tiles (64
+ * **Order and memory.** Without top-k, exhaustive search cuts A x B into fixed tiles (256
  * rows of A against a block of B of about 256 KiB, at most 4096 filters: sizes depending
  * only on the filter length) and delivers tile after tile, A block by A block; memory stays
- * bounded (at most 2 x threads + 1 tiles' pairs at once, each tile at most 64 x 4096 pairs)
+ * bounded (at most 4 x threads tiles' pairs at once, each tile at most 256 x 4096 pairs)
  * whatever the number of pairs. LSH delivers table after table the pairs first found in that
- * table (memory: at most 2 x threads + 1 tables' new pairs, plus two bit-column copies of
- * the filters and 16 bytes per record and thread). Within a chunk, pairs are sorted by a then
- * b. With top-k, chunks hold whole records of A in increasing a, each record's pairs best
- * first (score descending, then b ascending); memory is O(|A| k) with LSH and
- * O(threads x 64 x k) otherwise.
+ * table (memory: at most 4 x threads tables' new pairs, plus bit-column copies of the
+ * filters, as large as the filters, and about 28 bytes per record and thread). Within a
+ * chunk, pairs are sorted by a then b. With top-k, chunks hold whole records of A in
+ * increasing a, each record's pairs best first (score descending, then b ascending); memory
+ * is O(|A| k) with LSH and O(threads x 256 x k) otherwise.
  *
  * **Work.** B is sorted by popcount into blocks; a block of B that the exact popcount bound
  * (see tznr_match_all_pairs()) shows cannot reach the threshold for a group of rows is
