@@ -184,10 +184,11 @@ tznr_error_t tznr_clkset_read_json(tznr_clkset_t **out, const char *path)
     tznr_error_t rc = tznr__read_file(path, MAX_JSON_BYTES, &buf, &len);
     if (rc)
         return rc;
-    json_t *root = tznr__json_parse(buf, len, name, TZNR_EFORMAT);
+    json_t *root = NULL;
+    rc = tznr__json_load(&root, buf, len, name, TZNR_EFORMAT);   /* EFORMAT or ENOMEM */
     tznr__free(buf);
-    if (!root)
-        return TZNR_EFORMAT;
+    if (rc)
+        return rc;
     rc = read_clks(out, name, root);
     json_decref(root);
     return rc;

@@ -373,11 +373,8 @@ tznr_error_t tznr_container_read(tznr_container_t **out, const char *path)
     size_t hlen = get_u32(b + 12);
     if (hlen == 0 || hlen > HEADER_MAX || 16 + hlen > len - 32)
         FAIL("%s: header length %zu at offset 12 is out of range", name, hlen);
-    h = tznr__json_parse(buf + 16, hlen, name, TZNR_EFORMAT);
-    if (!h) {
-        rc = TZNR_EFORMAT;
+    if ((rc = tznr__json_load(&h, buf + 16, hlen, name, TZNR_EFORMAT)))   /* or ENOMEM */
         goto done;
-    }
     json_t *fmt = json_object_get(h, "format");
     if (!json_is_object(h) || !json_is_string(fmt) || strcmp(json_string_value(fmt), "tznr-encodings") != 0)
         FAIL("%s: header: \"format\" must be \"tznr-encodings\"", name);

@@ -2,13 +2,6 @@
 #include "json.h"
 #include "error.h"
 
-json_t *tznr__json_parse(const char *buf, size_t len, const char *what, tznr_error_t code)
-{
-    json_t *root = NULL;
-    (void)tznr__json_load(&root, buf, len, what, code);
-    return root;
-}
-
 tznr_error_t tznr__json_load(json_t **out, const char *buf, size_t len, const char *what,
                              tznr_error_t code)
 {

@@ -4,12 +4,9 @@
 #define TZNR_SRC_JSON_H
 #include <jansson.h>
 #include "tznr/common.h"
-/* Parse a buffer; on failure returns NULL and sets the detail to
- * "<what>: JSON syntax error at line L, column C: TEXT" with code `code`. */
-json_t *tznr__json_parse(const char *buf, size_t len, const char *what, tznr_error_t code);
-/* The same, returning the status: TZNR_OK with the root in *out, or `code` (syntax error) or
- * TZNR_ENOMEM with *out = NULL. Callers must use this status, never the message text, which
- * quotes the input. */
+/* Parse a buffer: TZNR_OK with the root in *out, or `code` (syntax error; the detail is
+ * "<what>: JSON syntax error at line L, column C: TEXT") or TZNR_ENOMEM, with *out = NULL.
+ * Callers must use this status, never the message text, which quotes the input. */
 tznr_error_t tznr__json_load(json_t **out, const char *buf, size_t len, const char *what,
                              tznr_error_t code);
 #endif
