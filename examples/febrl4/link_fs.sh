@@ -50,4 +50,11 @@ print(f"EM: {r['em']['iterations']} iterations, converged {r['em']['converged']}
       f"{r['pairs_compared']} pairs, {r['distinct_patterns']} patterns")
 PY
 echo "wall time: encode A+B $(elapsed "$t1" "$t2"), link (comparisons + EM + 1:1) $(elapsed "$t2" "$t3")"
-echo "outputs in $out (a.tznr, b.tznr, links.csv, report.json)"
+# the model as a picture (match weights, m/u, links' weights), when matplotlib is installed
+plot=$here/../../scripts/plot
+if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null &&
+    /usr/bin/python3 "$plot" link "$out/report.json" --links "$out/links.csv" -o "$out/report.svg" --force; then
+    echo "outputs in $out (a.tznr, b.tznr, links.csv, report.json, report.svg)"
+else
+    echo "outputs in $out (a.tznr, b.tznr, links.csv, report.json); no plot: matplotlib is missing (scripts/bootstrap installs it)"
+fi
