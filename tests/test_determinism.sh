@@ -22,9 +22,9 @@ failed=0
 ok()   { passed=$((passed + 1)); echo "ok   - $1"; }
 fail() { failed=$((failed + 1)); echo "FAIL - $1: $2"; }
 
-prepare() { tr -d '\r' <"$1" | sed -e 's/^ *//' -e 's/ *, */,/g' -e 's/ *$//' >"$2"; }
-prepare "$EXAMPLES/data/dataset4a.csv" "$WORK/a.csv"
-prepare "$EXAMPLES/data/dataset4b.csv" "$WORK/b.csv"
+. "$EXAMPLES/common.sh"
+prepare_febrl "$EXAMPLES/data/dataset4a.csv" "$WORK/a.csv"
+prepare_febrl "$EXAMPLES/data/dataset4b.csv" "$WORK/b.csv"
 
 # thread counts to try, when the commands take --threads (1, 2, 3 and more than the CPUs)
 enc_threads=("")

@@ -10,9 +10,8 @@ tznr=${1:-tznr}
 out=${2:-$(mktemp -d "${TMPDIR:-/tmp}/tznr-febrl3.XXXXXX")}
 threshold=${THRESHOLD:-0.5}
 mkdir -p "$out"
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f s", b - a }'; }
-tr -d '\r' < "$data/dataset3.csv" | sed -e 's/^ *//' -e 's/ *, */,/g' -e 's/ *$//' > "$out/records.csv"
+. "$here/../common.sh"
+prepare_febrl "$data/dataset3.csv" "$out/records.csv"
 "$tznr" keygen --output "$out/secret.key" --force
 t0=$(now)
 "$tznr" encode --format tznr --schema "$here/../febrl4/schema_fs.json" --secret-file "$out/secret.key" --output "$out/records.tznr" --force "$out/records.csv"
@@ -44,10 +43,4 @@ print(f"EM: {r['em']['iterations']} iterations, converged {r['em']['converged']}
 PY
 echo "wall time: encode $(elapsed "$t0" "$t1"), dedupe $(elapsed "$t1" "$t2")"
 # the model as a picture (match weights, m/u, links' weights), when matplotlib is installed
-plot=$here/../../scripts/plot
-if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null &&
-    /usr/bin/python3 "$plot" link "$out/report.json" --links "$out/links.csv" -o "$out/report.svg" --force; then
-    echo "outputs in $out (records.tznr, clusters.csv, links.csv, report.json, report.svg)"
-else
-    echo "outputs in $out (records.tznr, clusters.csv, links.csv, report.json); no plot: matplotlib is missing (scripts/bootstrap installs it)"
-fi
+plot_report "$out" "records.tznr, clusters.csv, links.csv, report.json"

@@ -12,13 +12,11 @@ tznr=${1:-tznr}
 out=${2:-$(mktemp -d "${TMPDIR:-/tmp}/tznr-febrl4-fs.XXXXXX")}
 threshold=${THRESHOLD:-0.5}
 mkdir -p "$out"
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f s", b - a }'; }
-prepare() { tr -d '\r' < "$1" | sed -e 's/^ *//' -e 's/ *, */,/g' -e 's/ *$//' > "$2"; }
+. "$here/../common.sh"
 
 t0=$(now)
-prepare "$data/dataset4a.csv" "$out/a.csv"
-prepare "$data/dataset4b.csv" "$out/b.csv"
+prepare_febrl "$data/dataset4a.csv" "$out/a.csv"
+prepare_febrl "$data/dataset4b.csv" "$out/b.csv"
 "$tznr" keygen --output "$out/shared.key" --force
 t1=$(now)
 "$tznr" encode --format tznr --schema "$here/schema_fs.json" --secret-file "$out/shared.key" --output "$out/a.tznr" --force "$out/a.csv"
@@ -51,10 +49,4 @@ print(f"EM: {r['em']['iterations']} iterations, converged {r['em']['converged']}
 PY
 echo "wall time: encode A+B $(elapsed "$t1" "$t2"), link (comparisons + EM + 1:1) $(elapsed "$t2" "$t3")"
 # the model as a picture (match weights, m/u, links' weights), when matplotlib is installed
-plot=$here/../../scripts/plot
-if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null &&
-    /usr/bin/python3 "$plot" link "$out/report.json" --links "$out/links.csv" -o "$out/report.svg" --force; then
-    echo "outputs in $out (a.tznr, b.tznr, links.csv, report.json, report.svg)"
-else
-    echo "outputs in $out (a.tznr, b.tznr, links.csv, report.json); no plot: matplotlib is missing (scripts/bootstrap installs it)"
-fi
+plot_report "$out" "a.tznr, b.tznr, links.csv, report.json"
