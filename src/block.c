@@ -11,7 +11,9 @@
  * and kept when the score reaches the threshold and no earlier table put the two records in
  * the same bucket: each pair is delivered once, by the first table that finds it, whatever
  * the thread count. Keys too wide to pack are hashed to fit, and the candidates are then
- * checked to agree on the table's bits, so the result is the same. */
+ * checked to agree on the table's bits, so the result is the same. A table whose new pairs
+ * reach TZNR__UNIT_CHUNK hands them over in chunks (chunk_out()), so a huge bucket does not
+ * hold its pairs in memory. */
 #include "tznr/block.h"
 #include <math.h>
 #include <pthread.h>
@@ -706,6 +708,18 @@ static tznr_error_t verify(const lsh_ctx *c, size_t t, const uint32_t *cand, siz
     return TZNR_OK;
 }
 
+/* Once a table holds TZNR__UNIT_CHUNK new pairs or more (checked after each batch), they
+ * are sorted by a then b and handed over as one chunk: one huge bucket (thousands of equal
+ * filters) cannot make a table's output, and the memory of the search, grow with the number
+ * of its pairs. The batches, hence the chunks, depend only on the data and the index. */
+static tznr_error_t chunk_out(tznr__pairbuf *out)
+{
+    if (out->n < TZNR__UNIT_CHUNK)
+        return TZNR_OK;
+    tznr__pairs_sort_ab(out->v, out->n);
+    return tznr__unit_flush(out);
+}
+
 /* The candidates of one bucket e[0, n) (A entries first, then B, as scattered): the A
  * entries are chained in a small hash table on their key, and each B entry walks its chain
  * for equal keys; every (A, B) pair the popcount bound allows is verified, in batches. */
@@ -754,6 +768,8 @@ static tznr_error_t join_bucket(const lsh_ctx *c, size_t t, const uint64_t *e, s
             if (++*m == CAND_BATCH) {
                 rc = verify(c, t, ws->cand, *m, hashed, out, comps);
                 *m = 0;
+                if (!rc)
+                    rc = chunk_out(out);
             }
         }
     }

@@ -7,6 +7,7 @@
 #include "tznr/compare.h"
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,21 +224,20 @@ tznr_error_t tznr_filter_topk(uint64_t *out_ids, double *out_scores, size_t *out
     return TZNR_OK;
 }
 
-/* Open-addressing set of uint64 keys (record indices), hashed with xxHash (non-secret). */
+/* Open-addressing set of uint64 keys (record indices), hashed with xxHash (non-secret); it
+ * grows with the keys inserted (the linked records), not with the candidates. */
 typedef struct idset {
     uint64_t *keys;
     unsigned char *used;
-    size_t mask;
+    size_t mask, n;
 } idset;
 
-static int idset_init(idset *s, size_t expected)
+static int idset_alloc(idset *s, size_t cap)
 {
-    size_t cap = 16;
-    while (cap < expected * 2 + 1)
-        cap *= 2;
     s->keys = tznr__calloc(cap, sizeof *s->keys);
     s->used = tznr__calloc(cap, 1);
     s->mask = cap - 1;
+    s->n = 0;
     return s->keys && s->used;
 }
 
@@ -245,19 +245,35 @@ static void idset_free(idset *s)
 {
     tznr__free(s->keys);
     tznr__free(s->used);
+    memset(s, 0, sizeof *s);
 }
 
-/* returns 1 if inserted, 0 if already present */
-static int idset_insert(idset *s, uint64_t key)
+static void idset_put(idset *s, uint64_t key)
 {
     size_t h = (size_t)XXH3_64bits(&key, sizeof key) & s->mask;
-    while (s->used[h]) {
-        if (s->keys[h] == key)
-            return 0;
+    while (s->used[h])
         h = (h + 1) & s->mask;
-    }
     s->used[h] = 1;
     s->keys[h] = key;
+    s->n++;
+}
+
+/* insert a key known to be absent; 0 when out of memory */
+static int idset_insert(idset *s, uint64_t key)
+{
+    if (2 * (s->n + 1) > s->mask + 1) {
+        idset old = *s;
+        if (!idset_alloc(s, 2 * (old.mask + 1))) {
+            idset_free(s);
+            *s = old;
+            return 0;
+        }
+        for (size_t i = 0; i <= old.mask; i++)
+            if (old.used[i])
+                idset_put(s, old.keys[i]);
+        idset_free(&old);
+    }
+    idset_put(s, key);
     return 1;
 }
 
@@ -280,26 +296,33 @@ tznr_error_t tznr_solve_greedy(tznr_candidates_t **out, const tznr_candidates_t 
         return tznr__err(TZNR_EINVAL, "NULL argument");
     tznr_candidates_t *sorted = NULL, *links = NULL;
     idset used_a = {0}, used_b = {0};
-    tznr_error_t rc = tznr_candidates_new(&sorted);
-    if (!rc)
-        rc = tznr_candidates_new(&links);
-    if (!rc && cands->n) {
-        sorted->v = tznr__malloc(cands->n * sizeof *sorted->v);
-        if (!sorted->v || !idset_init(&used_a, cands->n) || !idset_init(&used_b, cands->n))
-            rc = tznr__err(TZNR_ENOMEM, "out of memory");
-        else {
+    tznr_error_t rc = tznr_candidates_new(&links);
+    const cand *v = cands->v;
+    size_t in_order = 1;
+    for (size_t i = 1; in_order && i < cands->n; i++)
+        in_order = cand_cmp(&v[i - 1], &v[i]) <= 0;
+    if (!rc && !in_order) {   /* sort a copy; a list already in order (from tznr_match()) is
+                                 used as it is, without a second copy of its pairs */
+        rc = tznr_candidates_new(&sorted);
+        if (!rc && !(sorted->v = tznr__malloc(cands->n * sizeof *sorted->v)))
+            rc = tznr__err(TZNR_ENOMEM, "out of memory (%zu candidate pairs)", cands->n);
+        if (!rc) {
             memcpy(sorted->v, cands->v, cands->n * sizeof *sorted->v);
             sorted->n = sorted->cap = cands->n;
             tznr_candidates_sort(sorted);   /* global order, whatever the input order */
+            v = sorted->v;
         }
     }
-    for (size_t i = 0; !rc && i < sorted->n; i++) {
-        const cand *p = &sorted->v[i];
+    if (!rc && (!idset_alloc(&used_a, 1024) || !idset_alloc(&used_b, 1024)))
+        rc = tznr__err(TZNR_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < cands->n; i++) {
+        const cand *p = &v[i];
         if (idset_has(&used_a, p->a) || idset_has(&used_b, p->b))
             continue;
-        idset_insert(&used_a, p->a);
-        idset_insert(&used_b, p->b);
-        rc = push(links, p->a, p->b, p->score);
+        if (!idset_insert(&used_a, p->a) || !idset_insert(&used_b, p->b))
+            rc = tznr__err(TZNR_ENOMEM, "out of memory");
+        else
+            rc = push(links, p->a, p->b, p->score);
     }
     idset_free(&used_a);
     idset_free(&used_b);
@@ -494,19 +517,22 @@ unsigned tznr__threads(unsigned requested, size_t units)
 typedef struct slot {
     tznr__pairbuf buf;
     uint64_t comparisons, candidates;
-    int ready;
+    int ready;     /* the unit is finished: buf holds its (last) pairs */
+    int partial;   /* the unit waits until buf, a chunk of its pairs, is delivered */
 } slot;
 
 typedef struct runner {
     const tznr__job *job;
     pthread_mutex_t mu;
-    pthread_cond_t cv_work, cv_done;
+    pthread_cond_t cv_work, cv_done, cv_part;
     size_t next, emitted, window;
     slot *slots;
-    int stop;
+    int stop, sink_stop, progress_stop;
     tznr_error_t err;
     char msg[512];
     uint64_t work_done;
+    uint64_t *comparisons, *candidates;
+    double last;   /* time of the last progress call */
 } runner;
 
 typedef struct wthread {
@@ -514,6 +540,23 @@ typedef struct wthread {
     unsigned index;
     pthread_t tid;
 } wthread;
+
+/* what tznr__unit_flush() needs to know about the buffer of a running unit */
+typedef struct flusher {
+    const tznr__job *job;
+    runner *r;      /* NULL: sequential run */
+    size_t unit;
+    int caller;     /* the unit runs on the calling thread */
+    int stopped;    /* sequential run: the sink asked to stop */
+} flusher;
+
+/* stop everything; call with the lock held */
+static void stop_all(runner *r)
+{
+    r->stop = 1;
+    pthread_cond_broadcast(&r->cv_work);
+    pthread_cond_broadcast(&r->cv_part);
+}
 
 /* take the next unit if the window allows; call with the lock held; SIZE_MAX if none */
 static size_t take_unit(runner *r)
@@ -523,23 +566,143 @@ static size_t take_unit(runner *r)
     return r->next++;
 }
 
+/* On the calling thread, lock held: deliver what the head slot holds, a finished unit or a
+ * chunk its unit waits on. 0 if it holds nothing yet. */
+static int deliver_head(runner *r)
+{
+    const tznr__job *job = r->job;
+    slot *s = &r->slots[r->emitted % r->window];
+    if (!s->ready && !s->partial)
+        return 0;
+    const int done = s->ready;
+    pthread_mutex_unlock(&r->mu);
+    int cancel = s->buf.n && job->sink(s->buf.v, s->buf.n, job->sink_user);
+    if (done) {
+        *r->comparisons += s->comparisons;
+        *r->candidates += s->candidates;
+    } else {
+        s->buf.n = 0;   /* its unit waits: it appends again only once partial is cleared */
+    }
+    pthread_mutex_lock(&r->mu);
+    if (done) {
+        s->ready = 0;
+        r->emitted++;
+        pthread_cond_broadcast(&r->cv_work);
+    } else {
+        s->partial = 0;
+        pthread_cond_broadcast(&r->cv_part);
+    }
+    if (cancel) {
+        r->sink_stop = 1;
+        stop_all(r);
+    }
+    return 1;
+}
+
+/* On the calling thread, lock held: nothing to deliver, wait a little for the head */
+static void wait_head(runner *r)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_nsec += 100000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&r->cv_done, &r->mu, &ts);
+}
+
+/* On the calling thread, lock held: call the progress callback when due */
+static void report_progress(runner *r)
+{
+    const tznr__job *job = r->job;
+    if (!job->progress || r->stop ||
+        !(r->emitted == job->units || now_s() - r->last >= PROGRESS_EVERY))
+        return;
+    uint64_t done = r->emitted == job->units ? job->total_work : r->work_done;
+    pthread_mutex_unlock(&r->mu);
+    r->last = now_s();
+    int stop = job->progress(done, job->total_work, job->progress_user);
+    pthread_mutex_lock(&r->mu);
+    if (stop) {
+        r->progress_stop = 1;
+        stop_all(r);
+    }
+}
+
+tznr_error_t tznr__unit_flush(tznr__pairbuf *out)
+{
+    flusher *fl = out->fx;
+    if (!fl || out->n == 0)
+        return TZNR_OK;
+    const tznr__job *job = fl->job;
+    runner *r = fl->r;
+    if (!r) {   /* sequential: straight to the sink */
+        int cancel = job->sink(out->v, out->n, job->sink_user);
+        out->n = 0;
+        if (cancel) {
+            fl->stopped = 1;
+            return tznr__err(TZNR_ESTATE, "search stopped by the pair sink");
+        }
+        return TZNR_OK;
+    }
+    pthread_mutex_lock(&r->mu);
+    if (fl->caller) {
+        /* deliver every earlier unit (this thread is the only one that can), then the chunk */
+        while (r->emitted < fl->unit && !r->stop) {
+            if (!deliver_head(r))
+                wait_head(r);
+            report_progress(r);
+        }
+        int stop = r->stop;
+        pthread_mutex_unlock(&r->mu);
+        if (stop)
+            return tznr__err(TZNR_ESTATE, "search stopped");
+        int cancel = job->sink(out->v, out->n, job->sink_user);
+        out->n = 0;
+        if (cancel) {
+            pthread_mutex_lock(&r->mu);
+            r->sink_stop = 1;
+            stop_all(r);
+            pthread_mutex_unlock(&r->mu);
+            return tznr__err(TZNR_ESTATE, "search stopped by the pair sink");
+        }
+        return TZNR_OK;
+    }
+    /* another thread: publish the chunk and wait until the calling thread has delivered it */
+    slot *s = &r->slots[fl->unit % r->window];
+    s->partial = 1;
+    if (fl->unit == r->emitted)
+        pthread_cond_signal(&r->cv_done);
+    while (s->partial && !r->stop)
+        pthread_cond_wait(&r->cv_part, &r->mu);
+    int stopped = s->partial;
+    s->partial = 0;
+    pthread_mutex_unlock(&r->mu);
+    if (stopped)
+        return tznr__err(TZNR_ESTATE, "search stopped");
+    return TZNR_OK;
+}
+
 /* compute unit u into its slot (lock not held), then publish it (lock taken and released) */
 static void do_unit(runner *r, size_t u, unsigned worker)
 {
     const tznr__job *job = r->job;
     slot *s = &r->slots[u % r->window];   /* free: unit u - window was delivered */
+    flusher fl = {job, r, u, worker == 0, 0};
     s->buf.n = 0;
+    s->buf.fx = &fl;
     s->comparisons = s->candidates = 0;
     tznr_error_t rc = job->fn(job->ctx, u, worker, &s->buf, &s->comparisons, &s->candidates);
+    s->buf.fx = NULL;
     uint64_t work = job->unit_work ? job->unit_work(job->ctx, u) : 1;
     pthread_mutex_lock(&r->mu);
     if (rc) {
-        if (!r->err) {
+        if (!r->err && !r->stop) {   /* (a unit told to stop returns an error too) */
             r->err = rc;
             snprintf(r->msg, sizeof r->msg, "%s", tznr_last_error_message());
         }
-        r->stop = 1;
-        pthread_cond_broadcast(&r->cv_work);
+        stop_all(r);
     }
     s->ready = 1;
     r->work_done += work;
@@ -572,8 +735,13 @@ static tznr_error_t run_sequential(const tznr__job *job, uint64_t *comparisons, 
     uint64_t done = 0;
     double last = now_s();
     for (size_t u = 0; !rc && u < job->units; u++) {
+        flusher fl = {job, NULL, u, 1, 0};
         buf.n = 0;
+        buf.fx = &fl;
         rc = job->fn(job->ctx, u, 0, &buf, comparisons, candidates);
+        buf.fx = NULL;
+        if (fl.stopped)
+            rc = tznr__err(TZNR_ESTATE, "search stopped by the pair sink");
         if (!rc && buf.n && job->sink(buf.v, buf.n, job->sink_user))
             rc = tznr__err(TZNR_ESTATE, "search stopped by the pair sink");
         done += job->unit_work ? job->unit_work(job->ctx, u) : 1;
@@ -589,8 +757,10 @@ static tznr_error_t run_sequential(const tznr__job *job, uint64_t *comparisons, 
 
 /* The calling thread is worker 0 and the only one to call the sink and the progress
  * callback: between its own units it delivers every finished unit at the head of the window,
- * in order; when it can take no unit (all taken, or the window full) it waits for the head.
- * threads - 1 more threads take units as long as the window allows. */
+ * in order, and the chunks the head unit hands over (tznr__unit_flush()); when it can take no
+ * unit (all taken, or the window full) it waits for the head. threads - 1 more threads take
+ * units as long as the window allows. Memory: the window's slots, each holding at most what
+ * one unit keeps between two flushes. */
 tznr_error_t tznr__job_run(const tznr__job *job, uint64_t *comparisons, uint64_t *candidates)
 {
     if (job->units == 0) {
@@ -604,6 +774,8 @@ tznr_error_t tznr__job_run(const tznr__job *job, uint64_t *comparisons, uint64_t
     runner r;
     memset(&r, 0, sizeof r);
     r.job = job;
+    r.comparisons = comparisons;
+    r.candidates = candidates;
     r.window = 4 * (size_t)job->threads;
     r.slots = tznr__calloc(r.window, sizeof *r.slots);
     wthread *ws = tznr__calloc(job->threads, sizeof *ws);
@@ -617,6 +789,7 @@ tznr_error_t tznr__job_run(const tznr__job *job, uint64_t *comparisons, uint64_t
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_mutex_init(&r.mu, NULL);
     pthread_cond_init(&r.cv_work, NULL);
+    pthread_cond_init(&r.cv_part, NULL);
     pthread_cond_init(&r.cv_done, &ca);
     pthread_condattr_destroy(&ca);
 
@@ -628,65 +801,35 @@ tznr_error_t tznr__job_run(const tznr__job *job, uint64_t *comparisons, uint64_t
             started++;
     }
     tznr_error_t rc = TZNR_OK;
-    double last = now_s();
+    r.last = now_s();
     pthread_mutex_lock(&r.mu);
     while (r.emitted < job->units && !r.stop) {
-        slot *s = &r.slots[r.emitted % r.window];
-        if (s->ready) {   /* deliver the head */
-            pthread_mutex_unlock(&r.mu);
-            int cancel = s->buf.n && job->sink(s->buf.v, s->buf.n, job->sink_user);
-            *comparisons += s->comparisons;
-            *candidates += s->candidates;
-            pthread_mutex_lock(&r.mu);
-            s->ready = 0;
-            r.emitted++;
-            pthread_cond_broadcast(&r.cv_work);
-            if (cancel) {
-                r.stop = 1;
-                rc = tznr__err(TZNR_ESTATE, "search stopped by the pair sink");
-                break;
-            }
-        } else {
+        if (!deliver_head(&r)) {
             size_t u = take_unit(&r);
             if (u != SIZE_MAX) {   /* work instead of waiting */
                 pthread_mutex_unlock(&r.mu);
                 do_unit(&r, u, 0);
                 pthread_mutex_lock(&r.mu);
             } else {
-                struct timespec ts;
-                clock_gettime(CLOCK_MONOTONIC, &ts);
-                ts.tv_nsec += 100000000L;
-                if (ts.tv_nsec >= 1000000000L) {
-                    ts.tv_sec++;
-                    ts.tv_nsec -= 1000000000L;
-                }
-                pthread_cond_timedwait(&r.cv_done, &r.mu, &ts);
+                wait_head(&r);
             }
         }
-        if (job->progress && !r.stop &&
-            (r.emitted == job->units || now_s() - last >= PROGRESS_EVERY)) {
-            uint64_t done = r.emitted == job->units ? job->total_work : r.work_done;
-            pthread_mutex_unlock(&r.mu);
-            last = now_s();
-            int stop = job->progress(done, job->total_work, job->progress_user);
-            pthread_mutex_lock(&r.mu);
-            if (stop) {
-                r.stop = 1;
-                rc = tznr__err(TZNR_ESTATE, "search cancelled by the progress callback");
-                break;
-            }
-        }
+        report_progress(&r);
     }
-    r.stop = 1;
-    pthread_cond_broadcast(&r.cv_work);
+    stop_all(&r);
     pthread_mutex_unlock(&r.mu);
     for (unsigned i = 0; i < started; i++)
         pthread_join(ws[i].tid, NULL);
     if (r.err)   /* a unit failed: its detail was captured on its thread */
         rc = tznr__err(r.err, "%s", r.msg);
+    else if (r.sink_stop)
+        rc = tznr__err(TZNR_ESTATE, "search stopped by the pair sink");
+    else if (r.progress_stop)
+        rc = tznr__err(TZNR_ESTATE, "search cancelled by the progress callback");
     for (size_t i = 0; i < r.window; i++)
         tznr__pairbuf_free(&r.slots[i].buf);
     pthread_cond_destroy(&r.cv_done);
+    pthread_cond_destroy(&r.cv_part);
     pthread_cond_destroy(&r.cv_work);
     pthread_mutex_destroy(&r.mu);
     tznr__free(r.slots);
@@ -704,15 +847,19 @@ void tznr_match_options_init(tznr_match_options_t *opts)
     memset(opts, 0, sizeof *opts);
     opts->size = sizeof *opts;
     opts->threshold = NAN;
+    opts->max_pairs = TZNR_MATCH_DEFAULT_MAX_PAIRS;
 }
 
 tznr_error_t tznr__options_get(tznr_match_options_t *o, const tznr_match_options_t *in)
 {
     if (!in)
         return tznr__err(TZNR_EINVAL, "NULL options");
-    if (in->size < sizeof *o)
+    /* the 0.2 layout ended before max_pairs: a caller built against it keeps the default */
+    if (in->size < offsetof(tznr_match_options_t, max_pairs))
         return tznr__err(TZNR_EINVAL, "options not initialised with tznr_match_options_init()");
-    memcpy(o, in, sizeof *o);
+    tznr_match_options_init(o);
+    memcpy(o, in, in->size < sizeof *o ? in->size : sizeof *o);
+    o->size = sizeof *o;
     if (bad_threshold(o->threshold))
         return tznr__err(TZNR_EINVAL, "threshold must be a number in [0, 1]");
     return TZNR_OK;
@@ -1053,7 +1200,7 @@ tznr_error_t tznr_match_stream(const tznr_clkset_t *a, const tznr_clkset_t *b,
     memset(&st, 0, sizeof st);
     st.kernel = tznr_cpu_kernel();
     st.threads = 1;
-    if (opts && opts->size >= sizeof *opts && opts->stats)
+    if (opts && opts->size >= offsetof(tznr_match_options_t, max_pairs) && opts->stats)
         *opts->stats = st;
     if (!a || !b || !sink)
         return tznr__err(TZNR_EINVAL, "NULL argument");
@@ -1078,14 +1225,30 @@ tznr_error_t tznr_match_stream(const tznr_clkset_t *a, const tznr_clkset_t *b,
 
 typedef struct collector {
     tznr_candidates_t *c;
-    int nomem;
+    uint64_t max;   /* 0: no limit */
+    int nomem, over;
 } collector;
 
 static int collect(const tznr_pair_t *pairs, size_t n, void *user)
 {
     collector *col = user;
+    tznr_candidates_t *c = col->c;
+    if (col->max && n > col->max - c->n) {   /* stop before growing past the limit */
+        col->over = 1;
+        return 1;
+    }
+    if (col->max && c->cap - c->n < n && 2 * (uint64_t)c->cap > col->max) {
+        /* the last growth: to the limit, not to twice the list */
+        cand *v = tznr__realloc(c->v, (size_t)col->max * sizeof *v);
+        if (!v) {
+            col->nomem = 1;
+            return 1;
+        }
+        c->v = v;
+        c->cap = (size_t)col->max;
+    }
     for (size_t i = 0; i < n; i++)
-        if (push(col->c, pairs[i].a, pairs[i].b, pairs[i].score)) {
+        if (push(c, pairs[i].a, pairs[i].b, pairs[i].score)) {
             col->nomem = 1;
             return 1;
         }
@@ -1100,12 +1263,36 @@ tznr_error_t tznr_match(tznr_candidates_t **out, const tznr_clkset_t *a, const t
     if (!out)
         return tznr__err(TZNR_EINVAL, "NULL argument");
     tznr_candidates_t *c = NULL;
-    tznr_error_t rc = tznr_candidates_new(&c);
-    collector col = {c, 0};
+    tznr_match_options_t o;
+    tznr_error_t rc = tznr__options_get(&o, opts);
+    if (!rc)
+        rc = tznr_candidates_new(&c);
+    collector col = {c, o.max_pairs, 0, 0};
     if (!rc)
         rc = tznr_match_stream(a, b, opts, collect, &col);
     if (rc == TZNR_ESTATE && col.nomem)
         rc = tznr__err(TZNR_ENOMEM, "out of memory (%zu candidate pairs)", c->n);
+    if (rc == TZNR_ESTATE && col.over) {
+        uint64_t na = tznr_clkset_count(a), nb = tznr_clkset_count(b);
+        if (o.lsh)
+            rc = tznr__err(TZNR_ELIMIT, "more than %llu candidate pairs reach the threshold %g "
+                           "(limit max_pairs = %llu, about 24 bytes a pair) with LSH blocking "
+                           "(K = %u bits, %u tables) of %llu x %llu records: a bucket of equal "
+                           "filters is too large; use a finer blocking (more LSH bits per key), "
+                           "a higher threshold or top-k, or raise the limit",
+                           (unsigned long long)o.max_pairs, o.threshold,
+                           (unsigned long long)o.max_pairs, tznr_lsh_k(o.lsh),
+                           tznr_lsh_tables(o.lsh), (unsigned long long)na,
+                           (unsigned long long)nb);
+        else
+            rc = tznr__err(TZNR_ELIMIT, "more than %llu candidate pairs reach the threshold %g "
+                           "(limit max_pairs = %llu, about 24 bytes a pair) in one block of "
+                           "%llu x %llu records (no blocking): use a blocking (LSH), a higher "
+                           "threshold or top-k, or raise the limit",
+                           (unsigned long long)o.max_pairs, o.threshold,
+                           (unsigned long long)o.max_pairs, (unsigned long long)na,
+                           (unsigned long long)nb);
+    }
     if (rc) {
         tznr_candidates_free(c);
         return rc;

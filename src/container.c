@@ -20,6 +20,7 @@
 struct tznr_container {
     size_t nf;
     char *names[MAX_FIELDS];
+    char *groups[MAX_FIELDS];   /* linkage group of each field, NULL = none */
     double levels[MAX_FIELDS][TZNR__MAX_LEVELS];
     unsigned n_levels[MAX_FIELDS];
     size_t field_bits, clk_bits, rec_bytes;
@@ -38,8 +39,10 @@ void tznr_container_free(tznr_container_t *c)
 {
     if (!c)
         return;
-    for (size_t f = 0; f < c->nf; f++)
+    for (size_t f = 0; f < c->nf; f++) {
         tznr__free(c->names[f]);
+        tznr__free(c->groups[f]);
+    }
     tznr__free(c->id_column);
     tznr__free(c->data);
     tznr__free(c->ids);
@@ -72,7 +75,8 @@ tznr_error_t tznr_container_new(tznr_container_t **out, const tznr_schema_t *s)
         c->names[c->nf] = tznr__strndup(f->name, strlen(f->name));
         memcpy(c->levels[c->nf], f->levels, sizeof f->levels);
         c->n_levels[c->nf] = f->n_levels;
-        if (!c->names[c->nf++]) {
+        c->groups[c->nf] = f->group ? tznr__strndup(f->group, strlen(f->group)) : NULL;
+        if (!c->names[c->nf++] || (f->group && !c->groups[c->nf - 1])) {
             tznr_container_free(c);
             return tznr__err(TZNR_ENOMEM, "out of memory");
         }
@@ -175,6 +179,11 @@ const char *tznr_container_field_name(const tznr_container_t *c, size_t f)
     return c && f < c->nf ? c->names[f] : NULL;
 }
 
+const char *tznr_container_field_group(const tznr_container_t *c, size_t f)
+{
+    return c && f < c->nf ? c->groups[f] : NULL;
+}
+
 size_t tznr_container_field_levels(const tznr_container_t *c, size_t f, double *thr, size_t cap)
 {
     if (!c || f >= c->nf)
@@ -267,7 +276,8 @@ static char *header_json(const tznr_container_t *c)
         json_t *lv = json_array();
         for (unsigned i = 0; lv && i < c->n_levels[f]; i++)
             json_array_append_new(lv, json_real(c->levels[f][i]));
-        json_array_append_new(fields, json_pack("{s:s, s:o}", "name", c->names[f], "levels", lv));
+        json_array_append_new(fields, json_pack("{s:s, s:o, s:s*}", "name", c->names[f], "levels",
+                                                lv, "group", c->groups[f]));
     }
     json_t *h = json_pack("{s:s, s:I, s:I, s:I, s:o, s:s, s:s?}", "format", "tznr-encodings",
                           "records", (json_int_t)c->n, "clk_bits", (json_int_t)c->clk_bits,
@@ -342,6 +352,49 @@ static int get_size(json_t *h, const char *key, size_t lo, size_t hi, size_t *ou
     return 1;
 }
 
+/* optional fields[f].group (linkage groups, docs/format.md): a group has at least 2 members
+ * with the same levels, and its name is not the name of a field outside it */
+static tznr_error_t read_groups(tznr_container_t *c, json_t *fields, const char *name)
+{
+    tznr_error_t rc = TZNR_OK;
+    for (size_t f = 0; f < c->nf; f++) {
+        json_t *g = json_object_get(json_array_get(fields, f), "group");
+        if (!g || json_is_null(g))
+            continue;
+        if (!json_is_string(g) || json_string_length(g) == 0 || json_string_length(g) > 256 ||
+            strlen(json_string_value(g)) != json_string_length(g))
+            FAIL("%s: header: fields[%zu].group must be a group name of 1 to 256 bytes", name, f);
+        if (!(c->groups[f] = tznr__strndup(json_string_value(g), json_string_length(g)))) {
+            rc = tznr__err(TZNR_ENOMEM, "out of memory");
+            goto done;
+        }
+    }
+    for (size_t f = 0; f < c->nf; f++) {
+        if (!c->groups[f])
+            continue;
+        size_t members = 0, first = f;
+        for (size_t k = 0; k < c->nf; k++) {
+            if (!c->groups[k] || strcmp(c->groups[k], c->groups[f]) != 0)
+                continue;
+            if (!members++)
+                first = k;
+            if (c->n_levels[k] != c->n_levels[first] ||
+                memcmp(c->levels[k], c->levels[first], c->n_levels[k] * sizeof(double)) != 0)
+                FAIL("%s: header: fields[%zu].levels must equal fields[%zu].levels (same "
+                     "linkage group)", name, k, first);
+        }
+        if (members < 2)
+            FAIL("%s: header: fields[%zu].group: a linkage group needs at least 2 fields", name, f);
+        for (size_t k = 0; k < c->nf; k++)
+            if (strcmp(c->names[k], c->groups[f]) == 0 &&
+                (!c->groups[k] || strcmp(c->groups[k], c->groups[f]) != 0))
+                FAIL("%s: header: fields[%zu].group is the name of fields[%zu], which is not in "
+                     "the group", name, f, k);
+    }
+done:
+    return rc;
+}
+
 tznr_error_t tznr_container_read(tznr_container_t **out, const char *path)
 {
     if (out)
@@ -413,6 +466,8 @@ tznr_error_t tznr_container_read(tznr_container_t **out, const char *path)
             c->levels[f][i] = d;
         }
     }
+    if ((rc = read_groups(c, fields, name)))
+        goto done;
     json_t *fpj = json_object_get(h, "schema_fingerprint");
     const char *fps = json_is_string(fpj) ? json_string_value(fpj) : "";
     if (strlen(fps) != 64)

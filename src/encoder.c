@@ -16,6 +16,7 @@
 #include "clkset_internal.h"
 #include "crypto.h"
 #include "csv.h"
+#include "derive.h"
 #include "error.h"
 #include "fileio.h"
 #include "normalise.h"
@@ -138,7 +139,9 @@ tznr_error_t tznr_encoder_new(tznr_encoder_t **out, const tznr_schema_t *schema,
         goto fail;
     for (size_t i = 0; i < nf && !rc; i++) {
         const tznr__feature *f = &schema->features[i];
-        const uint8_t *key0 = okm + 2 * i * ks, *key1 = okm + (2 * i + 1) * ks;
+        /* members of a linkage group share the first member's keys (docs/linkage.md) */
+        const size_t ki = !f->ignored && f->group_first >= 0 ? (size_t)f->group_first : i;
+        const uint8_t *key0 = okm + 2 * ki * ks, *key1 = okm + (2 * ki + 1) * ks;
         feature_keys *k = &enc->keys[i];
         if (f->ignored)
             continue;
@@ -737,7 +740,7 @@ static void value_hashes(const wctx *w, uint64_t *vh, const char *const *values,
 {
     const tznr_schema_t *s = w->enc->schema;
     for (size_t i = 0; i < s->n_features; i++) {
-        if (s->features[i].ignored || lens[i] > MEMO_KEY_MAX)
+        if (s->features[i].ignored || s->features[i].derive || lens[i] > MEMO_KEY_MAX)
             continue;
         const memo *vm = &w->vmemo[i];
         vh[i] = memo_hash(vm, values[i] ? values[i] : "", lens[i]);
@@ -750,7 +753,8 @@ static void value_probe(const wctx *w, const uint64_t *vh, const size_t *lens)
 {
     const tznr_schema_t *s = w->enc->schema;
     for (size_t i = 0; i < s->n_features; i++) {
-        if (s->features[i].ignored || lens[i] > MEMO_KEY_MAX || !w->vmemo[i].cap)
+        if (s->features[i].ignored || s->features[i].derive || lens[i] > MEMO_KEY_MAX ||
+            !w->vmemo[i].cap)
             continue;
         const memo_slot *sl = memo_probe(&w->vmemo[i], vh[i]);
         if (sl->e) {
@@ -759,6 +763,107 @@ static void value_probe(const wctx *w, const uint64_t *vh, const size_t *lens)
                 __builtin_prefetch(e + 64 * l);
         }
     }
+}
+
+/* the n tokens in w->toks of feature fi, OR-ed into target */
+static tznr_error_t encode_tokens(wctx *w, size_t fi, size_t n, uint8_t *target)
+{
+    const tznr__feature *f = &w->enc->schema->features[fi];
+    const size_t B = f->strategy_value;
+    const tznr__tokens *toks = &w->toks;
+    for (size_t t = 0; t < n; t++) {
+        size_t kk = B;
+        if (f->strategy == TZNR__STRAT_BITS_PER_FEATURE)
+            kk = B / n + (t < B % n ? 1 : 0);
+        if (kk == 0)
+            continue;
+        tznr_error_t rc = encode_token(w, fi, (const uint8_t *)toks->buf + toks->off[t],
+                                       toks->off[t + 1] - toks->off[t], kk, target);
+        if (rc)
+            return rc;
+    }
+    return TZNR_OK;
+}
+
+/* A value memo miss: w->scratch holds the feature's bits; store its non-zero words under
+ * key (hash h) in vm, OR them into bits, and wipe the scratch copies. */
+static void value_memo_store(wctx *w, memo *vm, const char *key, size_t klen, uint64_t h,
+                             uint8_t *bits)
+{
+    const size_t hb = w->enc->hash_bits / 8;
+    uint8_t *target = w->scratch;
+    uint32_t nw = 0;
+    for (size_t wi = 0; wi < hb / 8; wi++) {
+        uint64_t x;
+        memcpy(&x, target + 8 * wi, 8);
+        if (x) {
+            w->wmask[nw] = x;
+            w->widx[nw++] = (uint16_t)wi;
+        }
+    }
+    memo_entry *ve = memo_insert(vm, key, klen, h, (size_t)nw * 10);
+    if (ve) {
+        memcpy(entry_val(ve), w->wmask, (size_t)nw * 8);
+        memcpy((uint64_t *)entry_val(ve) + nw, w->widx, (size_t)nw * 2);
+        ve->n = nw;
+        memo_set_lines(vm, key, klen, h, ve);
+    }
+    or_words(bits, w->wmask, w->widx, nw);
+    tznr__cleanse(target, hb);
+    tznr__cleanse(w->wmask, (size_t)nw * 8);
+}
+
+/* A feature with `derive` (src/derive.h): its value is derived from several columns of the
+ * row, so the value memo is keyed on the derived value ("QUALIFIER|CODE", after the history
+ * mapping), never on the raw code: one raw code gives different bits under different
+ * qualifiers or dates. */
+static tznr_error_t encode_derived(wctx *w, size_t fi, const char *const *values,
+                                   const size_t *lens, uint8_t *bits)
+{
+    const tznr_encoder_t *enc = w->enc;
+    const tznr__feature *f = &enc->schema->features[fi];
+    const size_t hb = enc->hash_bits / 8;
+    size_t bad;
+    if (!tznr__utf8_valid(values[fi] ? values[fi] : "", lens[fi], &bad))
+        return tznr__err(TZNR_EINPUT, "column '%s': invalid UTF-8 at byte %zu of the value",
+                         f->name, bad);
+    char *val = NULL;
+    size_t vlen = 0;
+    int missing = 0;
+    tznr_error_t rc = tznr__derive_value(enc->schema, fi, values, lens, &val, &vlen, &missing);
+    if (rc || !val)
+        return rc;
+    memo *vm = w->vmemo && vlen <= MEMO_KEY_MAX ? &w->vmemo[fi] : NULL;
+    uint64_t h = 0;
+    if (vm) {
+        h = memo_hash(vm, val, vlen);
+        memo_entry *ve = memo_get(vm, val, vlen, h);
+        if (ve) {
+            apply_words(bits, ve);
+            tznr__free_wiped(val, vlen + 1);
+            return TZNR_OK;
+        }
+        if (vm->full)
+            vm = NULL;
+    }
+    rc = tznr__tokenise(&w->toks, f, val, vlen);
+    if (rc) {
+        if (rc == TZNR_EINPUT)
+            tznr__err_prefix("column '%s'", f->name);
+    } else {
+        uint8_t *target = bits;
+        if (vm) {
+            target = w->scratch;
+            memset(target, 0, hb);
+        }
+        rc = encode_tokens(w, fi, w->toks.n, target);
+        if (!rc && vm)
+            value_memo_store(w, vm, val, vlen, h, bits);
+        if (rc && vm)
+            tznr__cleanse(target, hb);
+    }
+    tznr__free_wiped(val, vlen + 1);
+    return rc;
 }
 
 /* Encode one record into w->bits (hash_bits/8 bytes, zeroed here). On EINPUT the detail is
@@ -792,6 +897,12 @@ static tznr_error_t encode_rec(wctx *w, const uint64_t *vh, const char *const *v
         const tznr__feature *f = &s->features[i];
         if (f->ignored)
             continue;
+        if (f->derive) {
+            tznr_error_t rc = encode_derived(w, i, values, lens, bits);
+            if (rc)
+                return rc;
+            continue;
+        }
         const char *raw = values[i] ? values[i] : "";
         size_t rlen = lens[i], bad;
         memo *vm = w->vmemo && rlen <= MEMO_KEY_MAX ? &w->vmemo[i] : NULL;
@@ -831,41 +942,22 @@ static tznr_error_t encode_rec(wctx *w, const uint64_t *vh, const char *const *v
             target = w->scratch;
             memset(target, 0, hb);
         }
-        const size_t B = f->strategy_value;
-        const tznr__tokens *toks = &w->toks;
-        for (size_t t = 0; t < n; t++) {
-            size_t kk = B;
-            if (f->strategy == TZNR__STRAT_BITS_PER_FEATURE)
-                kk = B / n + (t < B % n ? 1 : 0);
-            if (kk == 0)
-                continue;
-            rc = encode_token(w, i, (const uint8_t *)toks->buf + toks->off[t],
-                              toks->off[t + 1] - toks->off[t], kk, target);
-            if (rc)
-                return rc;
-        }
-        if (vm) {
-            /* keep the non-zero words of this feature's bits, then OR them in */
-            uint32_t nw = 0;
-            for (size_t wi = 0; wi < hb / 8; wi++) {
-                uint64_t x;
-                memcpy(&x, target + 8 * wi, 8);
-                if (x) {
-                    w->wmask[nw] = x;
-                    w->widx[nw++] = (uint16_t)wi;
-                }
-            }
-            memo_entry *ve = memo_insert(vm, raw, rlen, vh[i], (size_t)nw * 10);
-            if (ve) {
-                memcpy(entry_val(ve), w->wmask, (size_t)nw * 8);
-                memcpy((uint64_t *)entry_val(ve) + nw, w->widx, (size_t)nw * 2);
-                ve->n = nw;
-                memo_set_lines(vm, raw, rlen, vh[i], ve);
-            }
-            or_words(bits, w->wmask, w->widx, nw);
-            tznr__cleanse(target, hb);
-            tznr__cleanse(w->wmask, (size_t)nw * 8);
-        }
+        if ((rc = encode_tokens(w, i, n, target)))
+            return rc;
+        if (vm)
+            value_memo_store(w, vm, raw, rlen, vh[i], bits);
+    }
+    /* The same rule after sentinels, normalisation and derivation: a value that is present
+     * sets at least one bit (k >= 1 for every token), so bits all zero (before folding, which
+     * could cancel them) means every encoded field was missing. */
+    if (encoded) {
+        size_t k = 0;
+        while (k < hb && bits[k] == 0)
+            k++;
+        if (k == hb)
+            return tznr__err(TZNR_EINPUT, "every encoded field is empty or missing after "
+                             "sentinels and normalisation (an empty record would get an empty "
+                             "CLK and match nothing)");
     }
     return TZNR_OK;
 }
@@ -1712,11 +1804,16 @@ tznr_error_t tznr_encoder_encode_csv(const tznr_encoder_t *enc, const char *path
  * A value that is empty or only white space, or missing by the schema's sentinels, gives no
  * bit: the linkage reads an empty field filter as a missing value. Validation errors are the
  * same as in encode_rec (which runs first on the same values). */
-static tznr_error_t field_bits(wctx *w, size_t fi, const char *raw, size_t rlen, uint8_t *fb)
+static tznr_error_t field_bits(wctx *w, size_t fi, const char *const *vals, const size_t *lens,
+                               uint8_t *fb)
 {
     const tznr_encoder_t *enc = w->enc;
     const tznr__feature *f = &enc->schema->features[fi];
+    const char *raw = vals[fi];
+    size_t rlen = lens[fi];
     memset(fb, 0, enc->hash_bits / 8);
+    if (f->derive)   /* the derived value, as in the CLK (no value memo here) */
+        return encode_derived(w, fi, vals, lens, fb);
     const char *sv;
     size_t sl;
     tznr__utf8_strip(raw, rlen, &sv, &sl);
@@ -1858,7 +1955,7 @@ tznr_error_t tznr_encoder_encode_csv_container(const tznr_encoder_t *enc, const 
             const tznr__feature *f = &s->features[i];
             if (f->ignored || !f->compare)
                 continue;
-            if (!(rc = field_bits(w, i, vals[i], lens[i], pre)))
+            if (!(rc = field_bits(w, i, vals, lens, pre)))
                 fold(enc, pre, fields + k++ * cb);
         }
         if (rc)

@@ -31,6 +31,7 @@ struct tznr_linker {
     tznr_progress_fn progress;
     void *user;
     unsigned threads;
+    uint64_t max_links;   /* 0: no limit */
 };
 
 typedef struct link {
@@ -63,6 +64,7 @@ tznr_error_t tznr_linker_new(tznr_linker_t **out)
     lk->threshold = 0.5;
     lk->max_iter = 1000;
     lk->tol = 1e-6;
+    lk->max_links = TZNR_LINK_DEFAULT_MAX_LINKS;
     *out = lk;
     return TZNR_OK;
 }
@@ -155,6 +157,14 @@ tznr_error_t tznr_linker_set_threads(tznr_linker_t *lk, unsigned threads)
     return TZNR_OK;
 }
 
+tznr_error_t tznr_linker_set_max_links(tznr_linker_t *lk, uint64_t max_links)
+{
+    if (!lk)
+        return tznr__err(TZNR_EINVAL, "NULL linker");
+    lk->max_links = max_links;
+    return TZNR_OK;
+}
+
 tznr_error_t tznr_linker_set_progress(tznr_linker_t *lk, tznr_progress_fn fn, void *user)
 {
     if (!lk)
@@ -173,10 +183,15 @@ typedef struct side {
     uint32_t *cpop;     /* n CLK popcounts */
 } side;
 
+/* Comparison columns: one per field, except that the fields of a linkage group form one
+ * column (columns in the order of their first field). */
 typedef struct layout {
-    size_t nf;
+    size_t nf;                      /* columns (entries of a comparison vector) */
     double thr[MAXF][TZNR_FS_MAX_LEVELS];
     unsigned nthr[MAXF];
+    int grouped;                    /* some column has several fields */
+    unsigned nmem[MAXF];            /* fields of each column */
+    uint8_t mem[MAXF][MAXF];        /* their indices, in field order */
 } layout;
 
 /* AND-popcounts through the dispatched kernel (src/kernels: scalar, POPCNT, AVX2, AVX-512) */
@@ -216,8 +231,69 @@ static void side_free(side *s)
     tznr__free(s->cpop);
 }
 
+static unsigned level_of(const layout *L, size_t col, double d)
+{
+    unsigned l = 0;
+    while (l < L->nthr[col] && d < L->thr[col][l])
+        l++;
+    return l;
+}
+
+/* A column of several fields: the best Dice over every cross pair (a.x, b.y) of its fields
+ * where both filters are non-empty; missing when there is no such pair. */
+static uint8_t compare_group(const layout *L, size_t col, const side *A, size_t i, const side *B,
+                             size_t j)
+{
+    const uint32_t *pa = A->pop + i * A->nf, *pb = B->pop + j * B->nf;
+    double best = -1.0;
+    for (unsigned x = 0; x < L->nmem[col]; x++) {
+        unsigned fx = L->mem[col][x];
+        if (!pa[fx])
+            continue;
+        const uint8_t *fa = tznr_container_field_filter(A->c, i, fx);
+        for (unsigned y = 0; y < L->nmem[col]; y++) {
+            unsigned fy = L->mem[col][y];
+            if (!pb[fy])
+                continue;
+            uint64_t c = and_popc(fa, tznr_container_field_filter(B->c, j, fy), A->flen);
+            double d = (double)(2 * c) / (double)(pa[fx] + pb[fy]);
+            if (d > best)
+                best = d;
+        }
+        if (best >= L->thr[col][0])
+            break;   /* the top level: no other pair can do better */
+    }
+    return best < 0 ? TZNR_FS_MISSING : (uint8_t)level_of(L, col, best);
+}
+
+/* kept out of line: the loop without groups below stays as small as it was */
+__attribute__((noinline)) static void compare_pair_grouped(uint8_t *g, const layout *L,
+                                                           const side *A, size_t i,
+                                                           const side *B, size_t j)
+{
+    for (size_t col = 0; col < L->nf; col++) {
+        if (L->nmem[col] > 1) {
+            g[col] = compare_group(L, col, A, i, B, j);
+            continue;
+        }
+        unsigned f = L->mem[col][0];
+        uint32_t pa = A->pop[i * A->nf + f], pb = B->pop[j * B->nf + f];
+        if (!pa || !pb) {
+            g[col] = TZNR_FS_MISSING;
+            continue;
+        }
+        uint64_t c = and_popc(tznr_container_field_filter(A->c, i, f),
+                              tznr_container_field_filter(B->c, j, f), A->flen);
+        g[col] = (uint8_t)level_of(L, col, (double)(2 * c) / (double)(pa + pb));
+    }
+}
+
 static void compare_pair(uint8_t *g, const layout *L, const side *A, size_t i, const side *B, size_t j)
 {
+    if (__builtin_expect(L->grouped, 0)) {
+        compare_pair_grouped(g, L, A, i, B, j);
+        return;
+    }
     for (size_t f = 0; f < L->nf; f++) {
         uint32_t pa = A->pop[i * A->nf + f], pb = B->pop[j * B->nf + f];
         if (!pa || !pb) {   /* an empty field filter is a missing value: never agreement */
@@ -245,6 +321,34 @@ static int passes_prefilter(double min, const side *A, size_t i, const side *B, 
     return (double)(2 * c) / (double)s >= min;
 }
 
+/* the comparison columns of a container (fields grouped by linkage group) */
+static tznr_error_t columns_of(layout *L, const tznr_container_t *c)
+{
+    size_t nfield = tznr_container_field_count(c);
+    memset(L, 0, sizeof *L);
+    if (nfield == 0 || nfield > MAXF)
+        return tznr__err(TZNR_EINVAL, "%zu fields: a container has 1 to %d", nfield, MAXF);
+    for (size_t f = 0; f < nfield; f++) {
+        const char *g = tznr_container_field_group(c, f);
+        size_t col = L->nf;
+        for (size_t k = 0; g && k < L->nf; k++) {
+            const char *h = tznr_container_field_group(c, L->mem[k][0]);
+            if (h && strcmp(g, h) == 0)
+                col = k;
+        }
+        if (col == L->nf) {
+            L->nf++;
+            L->nthr[col] = (unsigned)tznr_container_field_levels(c, f, L->thr[col], TZNR_FS_MAX_LEVELS);
+            if (L->nthr[col] == 0 || L->nthr[col] + 1 > TZNR_FS_MAX_LEVELS)
+                return tznr__err(TZNR_EINVAL, "field %zu: bad level count", f);
+        } else {
+            L->grouped = 1;
+        }
+        L->mem[col][L->nmem[col]++] = (uint8_t)f;
+    }
+    return TZNR_OK;
+}
+
 static tznr_error_t check_layouts(layout *L, const tznr_container_t *a, const tznr_container_t *b)
 {
     uint8_t fa[32], fb[32];
@@ -253,17 +357,45 @@ static tznr_error_t check_layouts(layout *L, const tznr_container_t *a, const tz
     if (memcmp(fa, fb, 32) != 0)
         return tznr__err(TZNR_EINVAL, "the two containers were made with different linkage "
                          "schemas (schema fingerprints differ)");
-    L->nf = tznr_container_field_count(a);
-    if (L->nf != tznr_container_field_count(b) || L->nf > MAXF ||
+    size_t nfield = tznr_container_field_count(a);
+    if (nfield != tznr_container_field_count(b) || nfield > MAXF ||
         tznr_container_field_bits(a) != tznr_container_field_bits(b) ||
         tznr_container_clk_bits(a) != tznr_container_clk_bits(b))
         return tznr__err(TZNR_EINVAL, "the two containers have different layouts");
-    for (size_t f = 0; f < L->nf; f++) {
-        L->nthr[f] = (unsigned)tznr_container_field_levels(a, f, L->thr[f], TZNR_FS_MAX_LEVELS);
-        if (L->nthr[f] == 0 || L->nthr[f] + 1 > TZNR_FS_MAX_LEVELS)
-            return tznr__err(TZNR_EINVAL, "field %zu: bad level count", f);
+    for (size_t f = 0; f < nfield; f++) {
+        const char *ga = tznr_container_field_group(a, f), *gb = tznr_container_field_group(b, f);
+        if (!ga != !gb || (ga && strcmp(ga, gb) != 0))
+            return tznr__err(TZNR_EINVAL, "the two containers have different linkage groups "
+                             "(field %zu)", f);
     }
-    return TZNR_OK;
+    return columns_of(L, a);
+}
+
+size_t tznr_link_column_count(const tznr_container_t *c)
+{
+    layout L;
+    if (!c || columns_of(&L, c))
+        return 0;
+    return L.nf;
+}
+
+const char *tznr_link_column_name(const tznr_container_t *c, size_t col)
+{
+    layout L;
+    if (!c || columns_of(&L, c) || col >= L.nf)
+        return NULL;
+    size_t f = L.mem[col][0];
+    return L.nmem[col] > 1 ? tznr_container_field_group(c, f) : tznr_container_field_name(c, f);
+}
+
+size_t tznr_link_column_fields(const tznr_container_t *c, size_t col, size_t *fields, size_t cap)
+{
+    layout L;
+    if (!c || columns_of(&L, c) || col >= L.nf)
+        return 0;
+    for (size_t k = 0; fields && k < L.nmem[col] && k < cap; k++)
+        fields[k] = L.mem[col][k];
+    return L.nmem[col];
 }
 
 tznr_error_t tznr_link_compare(uint8_t *gamma, const tznr_container_t *a, size_t ai,
@@ -279,18 +411,19 @@ tznr_error_t tznr_link_compare(uint8_t *gamma, const tznr_container_t *a, size_t
         return rc;
     side A = {0}, B = {0};
     /* single pair: popcounts of just these rows */
+    size_t nfield = tznr_container_field_count(a);
     uint32_t pa[MAXF], pb[MAXF], ca = 0, cb = 0;
-    for (size_t f = 0; f < L.nf; f++) {
+    for (size_t f = 0; f < nfield; f++) {
         pa[f] = (uint32_t)popc(tznr_container_field_filter(a, ai, f), tznr_container_field_bits(a) / 8);
         pb[f] = (uint32_t)popc(tznr_container_field_filter(b, bi, f), tznr_container_field_bits(b) / 8);
     }
     A.c = a;
-    A.nf = B.nf = L.nf;
+    A.nf = B.nf = nfield;
     A.flen = B.flen = tznr_container_field_bits(a) / 8;
     B.c = b;
     /* point the popcount tables so that row ai / bi land on pa / pb */
-    A.pop = pa - ai * L.nf;
-    B.pop = pb - bi * L.nf;
+    A.pop = pa - ai * nfield;
+    B.pop = pb - bi * nfield;
     A.cpop = &ca;
     B.cpop = &cb;
     compare_pair(gamma, &L, &A, ai, &B, bi);
@@ -298,21 +431,6 @@ tznr_error_t tznr_link_compare(uint8_t *gamma, const tznr_container_t *a, size_t
 }
 
 /* ---- the run ------------------------------------------------------------------------- */
-
-static tznr_error_t push_link(tznr_link_result_t *res, uint64_t a, uint64_t b, double p, double w)
-{
-    if (res->n_links == res->cap) {
-        size_t cap = res->cap ? 2 * res->cap : 1024;
-        link_t *v = tznr__realloc(res->links, cap * sizeof *v);
-        if (!v)
-            return tznr__err(TZNR_ENOMEM, "out of memory");
-        res->links = v;
-        res->cap = cap;
-    }
-    res->links[res->n_links++] = (link_t){a, b, p, w};
-    return TZNR_OK;
-}
-
 
 /* Dense local pattern table of one worker: gamma -> id (0, 1, ...), with counts. */
 typedef struct ptab {
@@ -478,15 +596,9 @@ static void worker_pass(worker *w, int mode)
                         r->cache[k] = (uint16_t)id;
                 }
             } else if (w->prob[id] >= r->threshold) {
-                if (w->n_links == w->cap_links) {
-                    size_t cap = w->cap_links ? 2 * w->cap_links : 1024;
-                    link_t *v = tznr__realloc(w->links, cap * sizeof *v);
-                    if (!v) {
-                        worker_fail(w, tznr__err(TZNR_ENOMEM, "out of memory"));
-                        return;
-                    }
-                    w->links = v;
-                    w->cap_links = cap;
+                if (w->n_links == w->cap_links) {   /* counted exactly in pass 1 */
+                    worker_fail(w, tznr__err(TZNR_ESTATE, "internal error: more links than counted"));
+                    return;
                 }
                 w->links[w->n_links++] = (link_t){i, j, w->prob[id], w->weight[id]};
             }
@@ -564,6 +676,50 @@ static unsigned pick_threads(unsigned requested)
     return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
 }
 
+/* Before pass 2, from the pattern counts of pass 1 and the probabilities: the exact number
+ * of links, refused early (nothing allocated for them) beyond the linker's limit; then one
+ * array of exactly that many in the result, each worker filling its own slice, in order. */
+static tznr_error_t links_alloc(run *r, tznr_link_result_t *res)
+{
+    uint64_t total = 0;
+    for (unsigned t = 0; t < r->nthreads; t++) {
+        worker *w = &r->w[t];
+        uint64_t n = 0;
+        for (size_t id = 0; id < w->pt.n; id++)
+            if (w->prob[id] >= r->threshold)
+                n += w->pt.cnt[id];
+        w->cap_links = (size_t)n;
+        total += n;
+    }
+    const uint64_t max = r->lk->max_links;
+    if (max && total > max) {
+        char what[160];
+        if (r->dedupe)
+            snprintf(what, sizeof what, "deduplication of %zu records", r->A->n);
+        else
+            snprintf(what, sizeof what, "linkage of %zu x %zu records", r->A->n, r->B->n);
+        return tznr__err(TZNR_ELIMIT, "%s: %llu of the %llu pairs compared in one block "
+                         "(CLK Dice prefilter %g) reach match probability %g: more than the "
+                         "limit of %llu links (max links, about 64 bytes each); use a finer "
+                         "blocking (a higher prefilter) or a higher threshold, or raise the "
+                         "limit", what, (unsigned long long)total,
+                         (unsigned long long)res->pairs, r->lk->prefilter, r->threshold,
+                         (unsigned long long)max);
+    }
+    if (total > SIZE_MAX / sizeof *res->links - 1)
+        return tznr__err(TZNR_ENOMEM, "out of memory (%llu links)", (unsigned long long)total);
+    res->links = tznr__malloc(((size_t)total + 1) * sizeof *res->links);
+    if (!res->links)
+        return tznr__err(TZNR_ENOMEM, "out of memory (%llu links)", (unsigned long long)total);
+    res->cap = (size_t)total;
+    size_t off = 0;
+    for (unsigned t = 0; t < r->nthreads; t++) {
+        r->w[t].links = res->links + off;
+        off += r->w[t].cap_links;
+    }
+    return TZNR_OK;
+}
+
 /* Both passes. Fills res->pairs, res->patterns, the model (EM), the links and `expected`. */
 static tznr_error_t run_linkage(run *r, tznr_link_result_t *res, tznr_fs_patterns_t *pat,
                                 double *expected)
@@ -617,19 +773,18 @@ static tznr_error_t run_linkage(run *r, tznr_link_result_t *res, tznr_fs_pattern
             rc = tznr_fs_score(&w->weight[id], &w->prob[id], NULL, res->model,
                                w->pt.pat + id * r->L->nf);
     }
-    if (rc || (rc = run_pass(r, 1)))
+    if (rc || (rc = links_alloc(r, res)) || (rc = run_pass(r, 1)))
         goto done;
-    for (unsigned t = 0; t < r->nthreads && !rc; t++)
-        for (size_t k = 0; k < r->w[t].n_links && !rc; k++) {
-            const link_t *l = &r->w[t].links[k];
-            rc = push_link(res, l->a, l->b, l->p, l->w);
-        }
+    for (unsigned t = 0; t < r->nthreads && !rc; t++) {
+        if (r->w[t].n_links != r->w[t].cap_links)
+            rc = tznr__err(TZNR_ESTATE, "internal error: fewer links than counted");
+        res->n_links += r->w[t].n_links;
+    }
 done:
     for (unsigned t = 0; t < r->nthreads; t++) {
         ptab_free(&r->w[t].pt);
         tznr__free(r->w[t].prob);
-        tznr__free(r->w[t].weight);
-        tznr__free(r->w[t].links);
+        tznr__free(r->w[t].weight);   /* (links: slices of res->links) */
     }
     tznr__free(r->w);
     tznr__free(r->cache);
@@ -1019,10 +1174,13 @@ tznr_error_t tznr_link_result_write_report(const tznr_link_result_t *res, const 
         rc = tznr_fs_model_get_params(res->model, &lambda, m, u);
     if (!rc && !(fields = json_array()))
         rc = tznr__err(TZNR_ENOMEM, "out of memory");
+    layout L;
+    if (!rc && (rc = columns_of(&L, c)) == TZNR_OK && L.nf != nf)
+        rc = tznr__err(TZNR_EINVAL, "the model has %zu fields, the containers %zu", nf, L.nf);
     size_t o = 0;
     for (size_t f = 0; !rc && f < nf; f++) {
-        double thr[TZNR_FS_MAX_LEVELS];
-        size_t nt = tznr_container_field_levels(c, f, thr, TZNR_FS_MAX_LEVELS);
+        const double *thr = L.thr[f];
+        size_t nt = L.nthr[f];
         json_t *levels = json_array();
         for (size_t l = 0; levels && l <= nt; l++) {
             char label[48];
@@ -1035,10 +1193,16 @@ tznr_error_t tznr_link_result_write_report(const tznr_link_result_t *res, const 
                                                     "m", m[o + l], "u", u[o + l], "match_weight", w));
         }
         json_array_append_new(levels, json_pack("{s:s, s:f}", "level", "missing", "match_weight", 0.0));
-        json_array_append_new(fields, json_pack("{s:s, s:b, s:o}", "name",
-                                                tznr_container_field_name(c, f), "informative",
+        json_t *members = NULL;   /* a linkage group: the fields compared together */
+        for (unsigned k = 0; L.nmem[f] > 1 && k < L.nmem[f]; k++) {
+            if (!members)
+                members = json_array();
+            json_array_append_new(members, json_string(tznr_container_field_name(c, L.mem[f][k])));
+        }
+        json_array_append_new(fields, json_pack("{s:s, s:b, s:o, s:o*}", "name",
+                                                tznr_link_column_name(c, f), "informative",
                                                 tznr_fs_model_field_informative(res->model, f) == 1,
-                                                "levels", levels));
+                                                "levels", levels, "members", members));
         o += nt + 1;
     }
     if (!rc) {

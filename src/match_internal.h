@@ -7,10 +7,12 @@
 #include "tznr/block.h"
 #include "tznr/compare.h"
 
-/* growable array of pairs */
+/* growable array of pairs; `fx` is set by tznr__job_run() on the buffer a unit fills (NULL
+ * elsewhere: tznr__unit_flush() then keeps the pairs) */
 typedef struct tznr__pairbuf {
     tznr_pair_t *v;
     size_t n, cap;
+    void *fx;
 } tznr__pairbuf;
 tznr_error_t tznr__pairbuf_push(tznr__pairbuf *b, uint64_t a, uint64_t bi, double score);
 void tznr__pairbuf_free(tznr__pairbuf *b);
@@ -37,6 +39,18 @@ typedef struct tznr__job {
     tznr_pair_sink_fn sink;        /* called on the calling thread, in unit order */
     void *sink_user;
 } tznr__job;
+
+/* Pairs a unit may hold before handing them over with tznr__unit_flush(): a unit whose
+ * output can be large (an LSH table with a huge bucket) flushes whenever it holds this many,
+ * so that the memory of a search does not depend on the number of pairs. */
+#define TZNR__UNIT_CHUNK ((size_t)1 << 18)
+
+/* Called by a unit on its `out` buffer: deliver the pairs in it now, as one chunk, before
+ * the rest of the unit's pairs (waiting until every earlier unit is delivered), and empty
+ * it. Chunk boundaries must depend only on the inputs, so that the order stays the same
+ * for every thread count. Returns TZNR_ESTATE when the search is stopping (the unit must
+ * then return that status at once). A no-op on a buffer not filled for tznr__job_run(). */
+tznr_error_t tznr__unit_flush(tznr__pairbuf *out);
 
 /* Run the units on `threads` threads (the calling thread is one of them and the only one
  * calling the sink and the progress callback), delivering each unit's pairs to the sink in

@@ -412,8 +412,52 @@ tznr_error_t tznr__normalise(const tznr__feature *f, const char *raw, size_t raw
     switch (f->fmt) {
     case TZNR__FMT_INTEGER: return norm_integer(f, raw, raw_len, out, out_len);
     case TZNR__FMT_DATE: return norm_date(f, raw, raw_len, out, out_len);
-    case TZNR__FMT_ENUM: return norm_enum(f, raw, raw_len, out, out_len);
+    case TZNR__FMT_ENUM:
     case TZNR__FMT_STRING: break;
     }
-    return norm_string(f, raw, raw_len, out, out_len);
+    if (tznr__unorm_is_identity(&f->norm))
+        return f->fmt == TZNR__FMT_ENUM ? norm_enum(f, raw, raw_len, out, out_len)
+                                        : norm_string(f, raw, raw_len, out, out_len);
+
+    /* tznr format.normalise: validation and tokens see the normalised text */
+    char *nv = NULL;
+    size_t nl = 0;
+    int r = tznr__utf8_normalise(raw, raw_len, &f->norm, &nv, &nl);
+    if (r == -1)
+        return tznr__err(TZNR_ENOMEM, "out of memory while normalising a value");
+    if (r)
+        return verr(f, raw, raw_len, "invalid UTF-8");
+    /* tznr sentinels also match after normalisation of both sides ("inconnu" = "INCONNU") */
+    for (size_t i = 0; i < f->n_sentinels; i++) {
+        char *ns = NULL;
+        size_t nsl = 0;
+        r = tznr__utf8_normalise(f->sentinels[i], strlen(f->sentinels[i]), &f->norm, &ns, &nsl);
+        int same = r == 0 && nsl == nl && memcmp(ns, nv, nl) == 0;
+        tznr__free(ns);
+        if (r == -1 || same) {
+            tznr__free_wiped(nv, nl + 1);
+            if (r == -1)
+                return tznr__err(TZNR_ENOMEM, "out of memory while normalising a value");
+            if (f->replace_with)
+                return emit(f->replace_with, strlen(f->replace_with), out, out_len);
+            *is_missing = 1;
+            return TZNR_OK;
+        }
+    }
+    tznr_error_t rc = f->fmt == TZNR__FMT_ENUM ? norm_enum(f, nv, nl, out, out_len)
+                                               : norm_string(f, nv, nl, out, out_len);
+    if (rc == TZNR_EINPUT && (nl != raw_len || memcmp(nv, raw, nl) != 0)) {
+        char msg[1024], val[SHOW_LEN];
+        snprintf(msg, sizeof msg, "%s", tznr_last_error_message());
+        tznr__show(val, sizeof val, raw, raw_len);
+        tznr__err(rc, "%s, normalised from \"%s\"", msg, val);
+    }
+    tznr__free_wiped(nv, nl + 1);
+    if (!rc && *out_len == 0) {
+        /* a value that normalises to nothing (only separators or white space) is missing */
+        tznr__free(*out);
+        *out = NULL;
+        *is_missing = 1;
+    }
+    return rc;
 }

@@ -10,7 +10,10 @@
  *  - Missing handling first: clkhash `sentinel` (exact compare; replaced by replaceWith or the
  *    sentinel itself, not validated), tznr `sentinels` (compare after whitespace strip;
  *    missing -> *is_missing = 1 and *out = NULL, unless replaceWith is set).
- *  - Otherwise validate by format type and format: date -> "%Y%m%d" (calendar-valid dates
+ *  - Otherwise, for string and enum formats with format.normalise (tznr extension), the
+ *    value is normalised first (tznr__utf8_normalise) and everything below applies to the
+ *    normalised text; a normalised value that is empty and valid is missing.
+ *  - Validate by format type and format: date -> "%Y%m%d" (calendar-valid dates
  *    only), integer -> canonical decimal (str(int(v))), string/enum -> unchanged.
  * On success *out is a malloc'd NUL-terminated string (caller frees) or NULL when missing.
  * On failure returns TZNR_EINPUT with the detail "column 'NAME': RULE (value \"...\")".

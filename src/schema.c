@@ -12,6 +12,7 @@
 
 #include "alloc.h"
 #include "crypto.h"
+#include "derive.h"
 #include "error.h"
 #include "fileio.h"
 #include "json.h"
@@ -294,6 +295,12 @@ static tznr_error_t check_date_format(const char *fmt, const char *path)
     return TZNR_OK;
 }
 
+/* for derive.c (features[i].derive.history.dateFormat): the same rule */
+tznr_error_t tznr__schema_check_date_format(const char *fmt, const char *path)
+{
+    return check_date_format(fmt, path);
+}
+
 /* ---- features --------------------------------------------------------------------------- */
 
 static void free_strings(char **a, size_t n)
@@ -315,6 +322,8 @@ static void free_feature(tznr__feature *f)
     tznr__free(f->sentinel);
     free_strings(f->sentinels, f->n_sentinels);
     tznr__free(f->replace_with);
+    tznr__derive_free(f->derive);
+    tznr__free(f->group);
 }
 
 static tznr_error_t compile_pattern(tznr__feature *f, const char *pat, size_t pat_len,
@@ -341,14 +350,105 @@ static tznr_error_t compile_pattern(tznr__feature *f, const char *pat, size_t pa
     return f->pattern ? TZNR_OK : nomem();
 }
 
+/* tznr extension format.normalise (string and enum formats): a preset name or an object
+ * {"form", "case", "separators", "trim"} (docs/schema.md §2). Absent: nothing changes. */
+static tznr_error_t parse_normalise(tznr__feature *f, const json_t *fmt, const char *path)
+{
+    static const char *const k_norm[] = {"form", "case", "separators", "trim", NULL};
+    static const char *const forms[] = {"none", "NFC", "NFKC", "strip-accents", NULL};
+    static const char *const cases[] = {"none", "upper", "lower", NULL};
+    static const char *const seps[] = {"keep", "space", NULL};
+    char p[PATH_LEN], q[PATH_LEN];
+    const char *s;
+    tznr_error_t rc;
+    const json_t *v = json_object_get(fmt, "normalise");
+    memset(&f->norm, 0, sizeof f->norm);
+    if (!v)
+        return TZNR_OK;
+    join(p, path, "normalise");
+    if (json_is_string(v)) {
+        if (strcmp(json_string_value(v), "name-fr") != 0)
+            return rule_err(p, "unknown preset (known: name-fr; or give an object with form, "
+                            "case, separators, trim)", v);
+        f->norm.form = TZNR__UFORM_STRIP;
+        f->norm.text_case = TZNR__UCASE_UPPER;
+        f->norm.separators = 1;
+        f->norm.trim = 1;
+        return TZNR_OK;
+    }
+    if (!json_is_object(v))
+        return type_err(p, "a preset name (\"name-fr\") or an object", v);
+    if ((rc = check_keys(v, p, k_norm)))
+        return rc;
+    if ((rc = get_string(v, p, "form", 0, &s)))
+        return rc;
+    if (s) {
+        join(q, p, "form");
+        int i = str_in(s, forms);
+        if (i < 0)
+            return rule_err(q, "must be one of none, NFC, NFKC, strip-accents",
+                            json_object_get(v, "form"));
+        f->norm.form = i == 0 ? TZNR__UFORM_NONE : i == 1 ? TZNR__UFORM_NFC
+                       : i == 2 ? TZNR__UFORM_NFKC : TZNR__UFORM_STRIP;
+    }
+    if ((rc = get_string(v, p, "case", 0, &s)))
+        return rc;
+    if (s) {
+        join(q, p, "case");
+        int i = str_in(s, cases);
+        if (i < 0)
+            return rule_err(q, "must be one of none, upper, lower", json_object_get(v, "case"));
+        f->norm.text_case = i == 0 ? TZNR__UCASE_NONE : i == 1 ? TZNR__UCASE_UPPER
+                            : TZNR__UCASE_LOWER;
+    }
+    if ((rc = get_string(v, p, "separators", 0, &s)))
+        return rc;
+    if (s) {
+        join(q, p, "separators");
+        int i = str_in(s, seps);
+        if (i < 0)
+            return rule_err(q, "must be one of keep, space", json_object_get(v, "separators"));
+        f->norm.separators = i == 1;
+    }
+    return get_bool(v, p, "trim", &f->norm.trim, NULL);
+}
+
+/* Every enum value must be its own normalised form, or no record could ever match it. */
+static tznr_error_t check_enum_normalised(const tznr__feature *f, const char *path)
+{
+    if (tznr__unorm_is_identity(&f->norm))
+        return TZNR_OK;
+    for (size_t i = 0; i < f->n_enum_values; i++) {
+        const char *v = f->enum_values[i];
+        char *n = NULL;
+        size_t nl = 0;
+        int r = tznr__utf8_normalise(v, strlen(v), &f->norm, &n, &nl);
+        if (r == -1)
+            return nomem();
+        if (r == 0 && nl == strlen(v) && memcmp(n, v, nl) == 0) {
+            tznr__free(n);
+            continue;
+        }
+        char p[PATH_LEN + 32], a[ESC_LEN], b[ESC_LEN];
+        snprintf(p, sizeof p, "%s.values[%zu]", path, i);
+        tznr__show(a, sizeof a, v, strlen(v));
+        tznr__show(b, sizeof b, n ? n : "", n ? nl : 0);
+        tznr__free(n);
+        return serr(p, "\"%s\" is not in normalised form (format.normalise makes it \"%s\"); "
+                    "write the values as normalised, or no value could ever match", a, b);
+    }
+    return TZNR_OK;
+}
+
 static tznr_error_t parse_format(tznr__feature *f, const json_t *fmt, const char *path)
 {
     static const char *const types[] = {"string", "integer", "date", "enum", NULL};
     static const char *const k_string[] = {"type", "description", "encoding", "case",
-                                           "minLength", "maxLength", "pattern", NULL};
+                                           "minLength", "maxLength", "pattern", "normalise",
+                                           NULL};
     static const char *const k_integer[] = {"type", "description", "minimum", "maximum", NULL};
     static const char *const k_date[] = {"type", "description", "format", NULL};
-    static const char *const k_enum[] = {"type", "description", "values", NULL};
+    static const char *const k_enum[] = {"type", "description", "values", "normalise", NULL};
     char p[PATH_LEN];
     const char *s;
     tznr_error_t rc;
@@ -372,6 +472,8 @@ static tznr_error_t parse_format(tznr__feature *f, const json_t *fmt, const char
     if (t == 0) {
         f->fmt = TZNR__FMT_STRING;
         if ((rc = check_keys(fmt, path, k_string)))
+            return rc;
+        if ((rc = parse_normalise(f, fmt, path)))
             return rc;
         if ((rc = get_string(fmt, path, "encoding", 0, &s)))
             return rc;
@@ -472,6 +574,8 @@ static tznr_error_t parse_format(tznr__feature *f, const json_t *fmt, const char
             return serr(p, "required key is missing (a non-empty array of strings)");
         }
         if ((rc = get_string_array(fmt, path, "values", &f->enum_values, &f->n_enum_values)))
+            return rc;
+        if ((rc = parse_normalise(f, fmt, path)) || (rc = check_enum_normalised(f, path)))
             return rc;
     }
     return TZNR_OK;
@@ -706,15 +810,19 @@ static tznr_error_t parse_hashing(tznr__feature *f, const json_t *hj, const char
     return TZNR_OK;
 }
 
-/* tznr extension: features[i].linkage = {"levels": [Dice thresholds, decreasing], "compare": bool} */
+/* tznr extension: features[i].linkage = {"levels": [Dice thresholds, decreasing], "compare": bool,
+ * "group": NAME}. The group rules (at least 2 members, same levels, hashing and format) are
+ * checked once every feature is parsed, by check_groups. */
 static tznr_error_t parse_linkage(tznr__feature *f, const json_t *lk, const char *fpath)
 {
-    static const char *const keys[] = {"levels", "compare", NULL};
+    static const char *const keys[] = {"levels", "compare", "group", NULL};
     static const double dflt[] = {1.0, 0.85, 0.7};
     char path[PATH_LEN], p[PATH_LEN];
+    const char *group;
     tznr_error_t rc;
     f->compare = 1;
     f->n_levels = 3;
+    f->group_first = -1;
     memcpy(f->levels, dflt, sizeof dflt);
     if (!lk)
         return TZNR_OK;
@@ -723,6 +831,19 @@ static tznr_error_t parse_linkage(tznr__feature *f, const json_t *lk, const char
         return rc;
     if ((rc = get_bool(lk, path, "compare", &f->compare, NULL)))
         return rc;
+    if ((rc = get_string(lk, path, "group", 0, &group)))
+        return rc;
+    if (group) {
+        join(p, path, "group");
+        if (!group[0] || strlen(group) > 256)
+            return rule_err(p, "must be a group name of 1 to 256 bytes",
+                            json_object_get(lk, "group"));
+        if (!f->compare)
+            return serr(p, "not allowed with \"compare\": false (the members of a group are "
+                        "compared)");
+        if (!(f->group = tznr__strndup(group, strlen(group))))
+            return nomem();
+    }
     json_t *lv = json_object_get(lk, "levels");
     if (!lv)
         return TZNR_OK;
@@ -744,11 +865,72 @@ static tznr_error_t parse_linkage(tznr__feature *f, const json_t *lk, const char
     return TZNR_OK;
 }
 
+/* The first difference in what makes two features' tokens and bit positions, or NULL. */
+static const char *group_mismatch(const tznr__feature *a, const tznr__feature *b)
+{
+    if (a->fmt != b->fmt || memcmp(&a->norm, &b->norm, sizeof a->norm) != 0 ||
+        a->encoding != b->encoding)
+        return "format";   /* type, encoding and normalise make the tokens */
+    if (a->cmp != b->cmp || a->ngram_n != b->ngram_n || a->positional != b->positional ||
+        a->threshold_distance != b->threshold_distance || a->resolution != b->resolution ||
+        a->fractional_precision != b->fractional_precision)
+        return "hashing.comparison";
+    if (a->strategy != b->strategy || a->strategy_value != b->strategy_value)
+        return "hashing.strategy";
+    if (a->hash != b->hash || a->prevent_singularity != b->prevent_singularity)
+        return "hashing.hash";
+    if (a->n_levels != b->n_levels || memcmp(a->levels, b->levels, a->n_levels * sizeof *a->levels))
+        return "linkage.levels";
+    return NULL;
+}
+
+/* tznr extension features[i].linkage.group: every group has at least 2 members, which hash
+ * and compare alike (same format type, encoding and normalisation, same hashing, same levels)
+ * and share the keys of the first member; a group name is not the identifier of a feature
+ * outside the group. */
+static tznr_error_t check_groups(struct tznr_schema *s)
+{
+    for (size_t i = 0; i < s->n_features; i++) {
+        tznr__feature *f = &s->features[i];
+        if (f->ignored || !f->group || f->group_first >= 0)
+            continue;
+        char p[PATH_LEN], esc[ESC_LEN];
+        tznr__show(esc, sizeof esc, f->group, strlen(f->group));
+        snprintf(p, sizeof p, "features[%zu].linkage.group", i);
+        size_t members = 0;
+        for (size_t j = i; j < s->n_features; j++) {
+            tznr__feature *g = &s->features[j];
+            if (g->ignored || !g->group || strcmp(g->group, f->group) != 0)
+                continue;
+            const char *what = group_mismatch(f, g);
+            if (what) {
+                snprintf(p, sizeof p, "features[%zu].%s", j, what);
+                return serr(p, "must be the same as in features[%zu], the first member of "
+                            "linkage group \"%s\" (members are compared with each other, so "
+                            "their format, hashing and levels must be identical)", i, esc);
+            }
+            g->group_first = (long)i;
+            members++;
+        }
+        if (members < 2)
+            return serr(p, "linkage group \"%s\" has only this member; a group needs at least "
+                        "2 compared features (or remove \"group\")", esc);
+        for (size_t j = 0; j < s->n_features; j++) {
+            const tznr__feature *g = &s->features[j];
+            if (strcmp(g->name, f->group) == 0 && (g->ignored || !g->group ||
+                                                   strcmp(g->group, f->group) != 0))
+                return serr(p, "group name \"%s\" is the identifier of features[%zu], which is "
+                            "not a member of the group; use another name", esc, j);
+        }
+    }
+    return TZNR_OK;
+}
+
 static tznr_error_t parse_feature(struct tznr_schema *s, size_t idx, const json_t *fj)
 {
     static const char *const k_ignored[] = {"identifier", "ignored", "description", NULL};
     static const char *const k_feature[] = {"identifier", "ignored", "description", "format",
-                                            "hashing", "linkage", NULL};
+                                            "hashing", "linkage", "derive", NULL};
     tznr__feature *f = &s->features[idx];
     char path[PATH_LEN], p[PATH_LEN];
     const char *name, *desc;
@@ -807,7 +989,15 @@ static tznr_error_t parse_feature(struct tznr_schema *s, size_t idx, const json_
     join(p, path, "hashing");
     if ((rc = parse_hashing(f, hj, p, s)))
         return rc;
-    return parse_linkage(f, json_object_get(fj, "linkage"), path);
+    if ((rc = parse_linkage(f, json_object_get(fj, "linkage"), path)))
+        return rc;
+    json_t *dj = json_object_get(fj, "derive");   /* tznr extension, src/derive.c */
+    if (dj) {
+        join(p, path, "derive");
+        if ((rc = tznr__derive_parse(f, idx, dj, p)))
+            return rc;
+    }
+    return TZNR_OK;
 }
 
 /* ---- clkConfig ------------------------------------------------------------------------- */
@@ -944,6 +1134,10 @@ static tznr_error_t parse_schema(struct tznr_schema *s, const json_t *root)
     for (size_t i = 0; i < n; i++)
         if ((rc = parse_feature(s, i, json_array_get(feats, i))))
             return rc;
+    if ((rc = tznr__derive_resolve(s)))   /* derive names other features */
+        return rc;
+    if ((rc = check_groups(s)))   /* linkage.group: needs every feature */
+        return rc;
 
     /* tznr extension: linkage = {"idColumn": NAME} names the column of record identifiers */
     s->id_index = -1;
@@ -1123,4 +1317,11 @@ size_t tznr_schema_feature_levels(const tznr_schema_t *schema, size_t index, dou
     for (size_t i = 0; i < f->n_levels && i < cap && thresholds; i++)
         thresholds[i] = f->levels[i];
     return f->n_levels;
+}
+
+const char *tznr_schema_feature_group(const tznr_schema_t *schema, size_t index)
+{
+    if (!schema || index >= schema->n_features || schema->features[index].ignored)
+        return NULL;
+    return schema->features[index].group;
 }

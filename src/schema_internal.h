@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "tznr/schema.h"
+#include "unicode.h"
 
 typedef enum { TZNR__FMT_STRING, TZNR__FMT_INTEGER, TZNR__FMT_DATE, TZNR__FMT_ENUM } tznr__fmt_type;
 typedef enum { TZNR__ENC_UTF8, TZNR__ENC_ASCII } tznr__text_enc;
@@ -31,6 +32,8 @@ typedef struct tznr__feature {
     char *date_format;          /* date: strptime format, e.g. "%Y-%m-%d" */
     char **enum_values;         /* enum */
     size_t n_enum_values;
+    tznr__unorm norm;           /* tznr extension format.normalise (string, enum): applied to
+                                   the raw value before validation; all zero = absent */
 
     /* hashing */
     tznr__cmp_type cmp;
@@ -59,6 +62,16 @@ typedef struct tznr__feature {
     unsigned n_levels;          /* thresholds; the comparison has n_levels + 1 levels (the last
                                    is "else") plus a missing level */
     int compare;                /* 1: used in probabilistic linkage (default for encoded fields) */
+    char *group;                /* linkage.group: name of the comparison group, NULL = none.
+                                   The members of a group form one comparison column (best
+                                   Dice over all cross pairs of members) */
+    long group_first;           /* index of the group's first member, whose hashing keys every
+                                   member uses (so that cross-member Dice is meaningful);
+                                   -1 = not in a group (the feature's own keys) */
+
+    /* tznr extension "derive": the hashed value is derived from this and other columns of
+       the row (src/derive.h); NULL = none */
+    struct tznr__derive *derive;
 } tznr__feature;
 
 struct tznr_schema {

@@ -2,8 +2,10 @@
  * probabilities by hand, the search against exhaustive search restricted to the pairs that
  * share a key (keys recomputed here from the positions), identical output for every kernel
  * and thread count, pairs of Dice 1.0 always found, and the predicted candidate probability
- * against the measured one on synthetic pairs of known Hamming distance. */
+ * against the measured one on synthetic pairs of known Hamming distance; case C14: huge
+ * buckets streamed in bounded chunks, the same for every thread count, and max_pairs. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -572,6 +574,284 @@ START_TEST(choose_parameters)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------------------ */
+/* Case C14 (dedupe #899): one huge bucket. 3,000 identical filters in A and in B share
+ * every key, so one table proposes all 3000 x 3000 = 9,000,000 pairs, every one at Dice 1.
+ * The stream must deliver each pair exactly once, in chunks of bounded size (compare.h:
+ * about 2^18 pairs, a batch more at most), in the same order for every thread count and
+ * kernel; tznr_match() must stop with TZNR_ELIMIT once max_pairs is passed. */
+
+#define HUGE_N 3000u
+
+typedef struct huge_sink {
+    uint8_t *seen;        /* HUGE_N * HUGE_N bits */
+    uint64_t n, chunks, hash;
+    size_t max_chunk;
+    int bad;
+} huge_sink;
+
+static int huge_collect(const tznr_pair_t *p, size_t n, void *user)
+{
+    huge_sink *h = user;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = p[i].a * HUGE_N + p[i].b;
+        if (p[i].a >= HUGE_N || p[i].b >= HUGE_N || p[i].score != 1.0 ||
+            (h->seen[k / 8] >> (k % 8) & 1))
+            h->bad = 1;
+        else
+            h->seen[k / 8] |= (uint8_t)(1u << (k % 8));
+    }
+    h->n += n;
+    h->chunks++;
+    h->max_chunk = n > h->max_chunk ? n : h->max_chunk;
+    h->hash = XXH3_64bits_withSeed(p, n * sizeof *p, h->hash ^ n);
+    return 0;
+}
+
+static huge_sink huge_run(const tznr_clkset_t *a, const tznr_lsh_t *l, unsigned threads)
+{
+    huge_sink h = {calloc((size_t)HUGE_N * HUGE_N / 8 + 1, 1), 0, 0, 0, 0, 0};
+    CHECK(h.seen != NULL);
+    tznr_match_options_t o;
+    tznr_match_options_init(&o);
+    o.threshold = 0.9;
+    o.threads = threads;
+    o.lsh = l;
+    ck_assert_msg(tznr_match_stream(a, a, &o, huge_collect, &h) == TZNR_OK, "%s",
+                  tznr_last_error_message());
+    free(h.seen);
+    h.seen = NULL;
+    CHECK(!h.bad);
+    return h;
+}
+
+START_TEST(huge_bucket_streams_in_bounded_chunks)
+{
+    const size_t bits = 1024, len = bits / 8;
+    uint8_t f[128];
+    for (size_t w = 0; w < len; w++)
+        f[w] = (uint8_t)(next() & next());
+    tznr_clkset_t *a = NULL;
+    ck_assert_int_eq(tznr_clkset_new(&a, bits), TZNR_OK);
+    for (unsigned i = 0; i < HUGE_N; i++)
+        ck_assert_int_eq(tznr_clkset_append(a, f, len), TZNR_OK);
+    tznr_lsh_t *l = NULL;
+    ck_assert_int_eq(tznr_lsh_new(&l, bits, 16, 2, TZNR_LSH_DEFAULT_SEED), TZNR_OK);
+
+    ck_assert_int_eq(tznr_cpu_set_kernel("auto"), TZNR_OK);
+    huge_sink ref = huge_run(a, l, 1);
+    ck_assert_uint_eq(ref.n, (uint64_t)HUGE_N * HUGE_N);   /* by hand: n^2, each once */
+    ck_assert_uint_le(ref.max_chunk, ((size_t)1 << 18) + 4096);
+    ck_assert_uint_ge(ref.chunks, (uint64_t)HUGE_N * HUGE_N / (((size_t)1 << 18) + 4096));
+    static const unsigned threads[] = {2, 3, 8};
+    for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++) {
+        huge_sink h = huge_run(a, l, threads[t]);
+        ck_assert_msg(h.n == ref.n && h.chunks == ref.chunks && h.hash == ref.hash,
+                      "%u threads: a different stream", threads[t]);
+    }
+    for (size_t k = 0; k < N_KERNELS; k++) {
+        if (!tznr_cpu_kernel_supported(KERNELS[k]))
+            continue;
+        ck_assert_int_eq(tznr_cpu_set_kernel(KERNELS[k]), TZNR_OK);
+        huge_sink h = huge_run(a, l, 2);
+        ck_assert_msg(h.n == ref.n && h.chunks == ref.chunks && h.hash == ref.hash,
+                      "kernel %s: a different stream", KERNELS[k]);
+    }
+    ck_assert_int_eq(tznr_cpu_set_kernel("auto"), TZNR_OK);
+
+    /* collecting them all: refused past max_pairs, no list, a message naming the limit */
+    for (unsigned th = 1; th <= 2; th++) {
+        tznr_match_options_t o;
+        tznr_match_options_init(&o);
+        ck_assert_uint_eq(o.max_pairs, TZNR_MATCH_DEFAULT_MAX_PAIRS);
+        o.threshold = 0.9;
+        o.threads = th;
+        o.lsh = l;
+        o.max_pairs = 1000000;
+        tznr_candidates_t *c = (tznr_candidates_t *)&o;   /* must be reset to NULL */
+        ck_assert_int_eq(tznr_match(&c, a, a, &o), TZNR_ELIMIT);
+        CHECK(c == NULL);
+        const char *msg = tznr_last_error_message();
+        ck_assert_msg(strstr(msg, "more than 1000000 candidate pairs") &&
+                      strstr(msg, "3000 x 3000 records") && strstr(msg, "finer blocking"),
+                      "message: %s", msg);
+    }
+    tznr_lsh_free(l);
+    tznr_clkset_free(a);
+}
+END_TEST
+
+/* Several tables each with a huge bucket of new pairs, so that units running at once on
+ * different threads all hand over chunks, the calling thread included while an earlier
+ * table is still running: A = 3,000 copies of f; B = 600 copies of each g_t, t = 0..3, where
+ * g_t is f with, for every earlier table u < t, one bit flipped that table u samples and
+ * table t does not. Then g_t and f have different keys in tables 0..t-1 and equal keys in
+ * table t: table t delivers 3000 x 600 new pairs, and in all 3000 x 2400 = 7,200,000 pairs
+ * (by hand), each once, whatever the thread count. */
+#define MULTI_T 4u
+#define MULTI_B 600u
+
+static int has_pos(const tznr_lsh_t *l, unsigned t, uint32_t p)
+{
+    for (unsigned i = 0; i < tznr_lsh_k(l); i++) {
+        uint32_t q;
+        ck_assert_int_eq(tznr_lsh_position(&q, l, t, i), TZNR_OK);
+        if (q == p)
+            return 1;
+    }
+    return 0;
+}
+
+static int multi_collect(const tznr_pair_t *p, size_t n, void *user)
+{
+    huge_sink *h = user;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = p[i].a * (MULTI_T * MULTI_B) + p[i].b;
+        if (p[i].a >= HUGE_N || p[i].b >= MULTI_T * MULTI_B || !(p[i].score >= 0.95) ||
+            (h->seen[k / 8] >> (k % 8) & 1))
+            h->bad = 1;
+        else
+            h->seen[k / 8] |= (uint8_t)(1u << (k % 8));
+    }
+    h->n += n;
+    h->chunks++;
+    h->max_chunk = n > h->max_chunk ? n : h->max_chunk;
+    h->hash = XXH3_64bits_withSeed(p, n * sizeof *p, h->hash ^ n);
+    return 0;
+}
+
+typedef struct stop_sink {
+    uint64_t n, stop_at;
+} stop_sink;
+
+static int stop_after(const tznr_pair_t *p, size_t n, void *user)
+{
+    (void)p;
+    stop_sink *s = user;
+    CHECK(s->n < s->stop_at);   /* never called again once it asked to stop */
+    s->n += n;
+    return s->n >= s->stop_at;
+}
+
+START_TEST(huge_buckets_in_several_tables)
+{
+    const size_t bits = 1024, len = bits / 8;
+    tznr_lsh_t *l = NULL;
+    ck_assert_int_eq(tznr_lsh_new(&l, bits, 12, MULTI_T, 99), TZNR_OK);
+    uint8_t f[128], g[128];
+    for (size_t w = 0; w < len; w++)
+        f[w] = (uint8_t)(next() & next());
+    tznr_clkset_t *a = NULL, *b = NULL;
+    ck_assert_int_eq(tznr_clkset_new(&a, bits), TZNR_OK);
+    ck_assert_int_eq(tznr_clkset_new(&b, bits), TZNR_OK);
+    for (unsigned i = 0; i < HUGE_N; i++)
+        ck_assert_int_eq(tznr_clkset_append(a, f, len), TZNR_OK);
+    for (unsigned t = 0; t < MULTI_T; t++) {
+        memcpy(g, f, len);
+        for (unsigned u = 0; u < t; u++) {
+            int flipped = 0;
+            for (unsigned i = 0; i < tznr_lsh_k(l) && !flipped; i++) {
+                uint32_t p;
+                ck_assert_int_eq(tznr_lsh_position(&p, l, u, i), TZNR_OK);
+                if (!has_pos(l, t, p) && get_bit(g, p) == get_bit(f, p)) {
+                    flip_bit(g, p);
+                    flipped = 1;
+                }
+            }
+            CHECK(flipped);
+        }
+        for (unsigned j = 0; j < MULTI_B; j++)
+            ck_assert_int_eq(tznr_clkset_append(b, g, len), TZNR_OK);
+    }
+    huge_sink ref = {0};
+    for (unsigned th = 1; th <= 8; th++) {
+        huge_sink h = {calloc((size_t)HUGE_N * MULTI_T * MULTI_B / 8 + 1, 1), 0, 0, 0, 0, 0};
+        CHECK(h.seen != NULL);
+        tznr_match_options_t o;
+        tznr_match_options_init(&o);
+        o.threshold = 0.95;
+        o.threads = th;
+        o.lsh = l;
+        ck_assert_msg(tznr_match_stream(a, b, &o, multi_collect, &h) == TZNR_OK, "%s",
+                      tznr_last_error_message());
+        free(h.seen);
+        CHECK(!h.bad);
+        ck_assert_uint_eq(h.n, (uint64_t)HUGE_N * MULTI_T * MULTI_B);
+        ck_assert_uint_le(h.max_chunk, ((size_t)1 << 18) + 4096);
+        if (th == 1)
+            ref = h;
+        ck_assert_msg(h.chunks == ref.chunks && h.hash == ref.hash,
+                      "%u threads: a different stream", th);
+        if (th == 3)
+            th = 7;   /* 1, 2, 3, 8 */
+    }
+    /* a sink that stops in the middle of a chunked table stops the search at once */
+    for (unsigned th = 1; th <= 8; th *= 2) {
+        stop_sink st = {0, 1000000};
+        tznr_match_options_t o;
+        tznr_match_options_init(&o);
+        o.threshold = 0.95;
+        o.threads = th;
+        o.lsh = l;
+        ck_assert_int_eq(tznr_match_stream(a, b, &o, stop_after, &st), TZNR_ESTATE);
+        ck_assert_msg(st.n >= st.stop_at && st.n <= st.stop_at + ((size_t)1 << 18) + 4096,
+                      "%u threads: %llu pairs delivered", th, (unsigned long long)st.n);
+    }
+    tznr_lsh_free(l);
+    tznr_clkset_free(a);
+    tznr_clkset_free(b);
+}
+END_TEST
+
+/* max_pairs at the boundary: exactly the count passes, one less is refused (300 identical
+ * filters: 90,000 pairs by hand), with and without LSH */
+START_TEST(max_pairs_boundary)
+{
+    const size_t bits = 512, len = bits / 8;
+    uint8_t f[64];
+    for (size_t w = 0; w < len; w++)
+        f[w] = (uint8_t)next();
+    tznr_clkset_t *a = NULL;
+    ck_assert_int_eq(tznr_clkset_new(&a, bits), TZNR_OK);
+    for (unsigned i = 0; i < 300; i++)
+        ck_assert_int_eq(tznr_clkset_append(a, f, len), TZNR_OK);
+    tznr_lsh_t *l = NULL;
+    ck_assert_int_eq(tznr_lsh_new(&l, bits, 8, 3, 7), TZNR_OK);
+    for (int with_lsh = 0; with_lsh < 2; with_lsh++) {
+        tznr_match_options_t o;
+        tznr_match_options_init(&o);
+        o.threshold = 1.0;
+        o.threads = 2;
+        o.lsh = with_lsh ? l : NULL;
+        o.max_pairs = 90000;
+        tznr_candidates_t *c = NULL;
+        ck_assert_int_eq(tznr_match(&c, a, a, &o), TZNR_OK);
+        ck_assert_uint_eq(tznr_candidates_count(c), 90000);
+        tznr_candidates_free(c);
+        o.max_pairs = 89999;
+        ck_assert_int_eq(tznr_match(&c, a, a, &o), TZNR_ELIMIT);
+        CHECK(c == NULL);
+        o.max_pairs = 0;   /* no limit */
+        ck_assert_int_eq(tznr_match(&c, a, a, &o), TZNR_OK);
+        ck_assert_uint_eq(tznr_candidates_count(c), 90000);
+        tznr_candidates_free(c);
+    }
+    /* options from before max_pairs (the 0.2 layout) keep the default */
+    tznr_match_options_t o;
+    tznr_match_options_init(&o);
+    o.size = offsetof(tznr_match_options_t, max_pairs);
+    o.threshold = 1.0;
+    tznr_candidates_t *c = NULL;
+    ck_assert_int_eq(tznr_match(&c, a, a, &o), TZNR_OK);
+    ck_assert_uint_eq(tznr_candidates_count(c), 90000);
+    tznr_candidates_free(c);
+    o.size = offsetof(tznr_match_options_t, max_pairs) - 1;
+    ck_assert_int_eq(tznr_match(&c, a, a, &o), TZNR_EINVAL);
+    tznr_lsh_free(l);
+    tznr_clkset_free(a);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("block");
@@ -585,6 +865,9 @@ int main(void)
     tcase_add_test(tc, recall_predicted_vs_measured);
     tcase_add_test(tc, lsh_topk);
     tcase_add_test(tc, choose_parameters);
+    tcase_add_test(tc, huge_bucket_streams_in_bounded_chunks);
+    tcase_add_test(tc, max_pairs_boundary);
+    tcase_add_test(tc, huge_buckets_in_several_tables);
     suite_add_tcase(s, tc);
     return tt_run(s);
 }

@@ -412,5 +412,30 @@ expect_fail "match --lsh-recall 1: usage error" 2 "--lsh-recall"
 run match --threshold 0.7 --blocking lsh --lsh-seed -3 "$FA" "$FB"
 expect_fail "match --lsh-seed -3: usage error" 2 "--lsh-seed"
 
+# ---------------------------------------------------------------- C14: one huge block
+# 300 identical filters against themselves: one LSH bucket, 300 x 300 = 90,000 pairs at Dice
+# 1 (by hand). More than --max-pairs: status 1 naming the count, block and limit, no output.
+f64=$(printf 'Z%.0s' $(seq 64) | base64 -w0)
+{ printf '{"clks": ['; for i in $(seq 299); do printf '"%s", ' "$f64"; done; printf '"%s"]}\n' "$f64"; } >"$WORK/same.json"
+run match --threshold 1.0 --solver none --blocking lsh --lsh-k 8 --lsh-tables 2 --max-pairs 89999 -o "$WORK/c14.csv" "$WORK/same.json" "$WORK/same.json"
+expect_fail "C14 match: more pairs than --max-pairs" 1 "more than 89999 candidate pairs" "300 x 300 records" "finer blocking"
+if [ -e "$WORK/c14.csv" ]; then fail "C14 match: no output after the limit error"; else ok "C14 match: no output after the limit error"; fi
+run match --threshold 1.0 --solver none --blocking lsh --lsh-k 8 --lsh-tables 2 --max-pairs 90000 -o "$WORK/c14.csv" "$WORK/same.json" "$WORK/same.json"
+if [ "$rc" = 0 ] && [ "$(wc -l <"$WORK/c14.csv")" = 90001 ]; then ok "C14 match: exactly --max-pairs pairs pass"; else fail "C14 match: --max-pairs 90000" "exit $rc; $err"; fi
+run match --threshold 1.0 --max-pairs lots "$WORK/same.json" "$WORK/same.json"
+expect_fail "match --max-pairs lots: usage error" 2 "--max-pairs"
+# dedupe of 1,500 records of one block: 112,213 links by hand (tests/data/cases/C14)
+C14=$DATA/cases/C14
+run keygen --output "$WORK/c14.key"
+run encode --format tznr --schema "$C14/schema_fs.json" --secret-file "$WORK/c14.key" --output "$WORK/c14.tznr" "$C14/records_1500.csv"
+expect_ok "C14: encode the container"
+run dedupe --max-links 112212 --output "$WORK/c14_clusters.csv" --links "$WORK/c14_links.csv" "$WORK/c14.tznr"
+expect_fail "C14 dedupe: more links than --max-links" 1 "deduplication of 1500 records" "112213 of the 1124250 pairs" "limit of 112212 links"
+if [ -e "$WORK/c14_clusters.csv" ] || [ -e "$WORK/c14_links.csv" ]; then fail "C14 dedupe: no output after the limit error"; else ok "C14 dedupe: no output after the limit error"; fi
+run dedupe --max-links 112213 --output "$WORK/c14_clusters.csv" --links "$WORK/c14_links.csv" "$WORK/c14.tznr"
+if [ "$rc" = 0 ] && [ "$(wc -l <"$WORK/c14_links.csv")" = 112214 ]; then ok "C14 dedupe: exactly --max-links links pass"; else fail "C14 dedupe: --max-links 112213" "exit $rc; $err"; fi
+run dedupe --max-links -1 --output "$WORK/c14_x.csv" "$WORK/c14.tznr"
+expect_fail "dedupe --max-links -1: usage error" 2 "--max-links"
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -8,6 +8,7 @@ log2(0.2/0.8) = -2), and the benchmark figures are read off bench/results/*.txt.
 import importlib.machinery
 import importlib.util
 import io
+import json
 import math
 import os
 import subprocess
@@ -169,6 +170,44 @@ class Files(unittest.TestCase):
                 self.assertEqual(st, 1)
                 self.assertIn(want, err)
                 self.assertFalse(os.path.exists(out))
+
+    def test_privacy_figure(self):
+        # the audit of four 64-bit filters F0 = F1 (popcount 8), F2 (2), F3 (8) of
+        # tests/test_audit.c: popcount histogram 0..8 = [0, 0, 1, 0, 0, 0, 0, 0, 3]; set
+        # counts: position 0 -> 4, 1-3 -> 3, 4-7 -> 2, 12-15 -> 1, 63 -> 1, else 0; classes
+        # of identical filters: two of size 1, one of size 2
+        counts = [4, 3, 3, 3, 2, 2, 2, 2] + [0] * 4 + [1] * 4 + [0] * 47 + [1]
+        rep = {"source": "four.json", "kind": "clks", "records": 4, "filter_bits": 64,
+               "popcount": {"min": 2, "max": 8, "mean": 6.5, "sd": 6.75 ** 0.5,
+                            "histogram": [0, 0, 1, 0, 0, 0, 0, 0, 3]},
+               "bit_frequency": {"never_set": 51, "always_set": 1, "counts": counts},
+               "duplicates": {"shared_2": 2, "class_sizes": [[1, 2], [2, 1]]},
+               "fields": [{"name": "sex", "exposed": True}]}
+        path = self._write("audit.json", json.dumps(rep))
+        fig = plot.fig_privacy(plot.read_audit_report(path))
+        self.assertEqual([p.get_height() for p in fig.axes[0].patches],
+                         [1, 0, 0, 0, 0, 0, 3])            # popcounts 2..8
+        # 50 bins over [0, 1]: shares 0 (51 positions), 0.25 (5), 0.5 (4), 0.75 (3), 1 (1)
+        heights = [p.get_height() for p in fig.axes[1].patches]
+        self.assertEqual(sum(heights), 64)
+        self.assertEqual((heights[0], heights[12], heights[25], heights[37], heights[49]),
+                         (51, 5, 4, 3, 1))
+        self.assertEqual([p.get_height() for p in fig.axes[2].patches], [2, 2])  # records
+        self.assertIn("sex", fig._suptitle.get_text())
+        out = os.path.join(self.dir, "audit.svg")
+        self.assertEqual(run("privacy", path, "-o", out), (0, ""))
+        ET.parse(out)
+        # malformed: counts that do not cover the records, a link report
+        rep["duplicates"]["class_sizes"] = [[1, 2]]
+        bad = self._write("bad_audit.json", json.dumps(rep))
+        out2 = os.path.join(self.dir, "bad.svg")
+        st, err = run("privacy", bad, "-o", out2)
+        self.assertEqual(st, 1)
+        self.assertIn("bad_audit.json: duplicates.class_sizes", err)
+        st, err = run("privacy", os.path.join(DATA, "report.json"), "-o", out2)
+        self.assertEqual(st, 1)
+        self.assertIn("not a tznr audit report", err)
+        self.assertFalse(os.path.exists(out2))
 
     def test_command_line(self):
         r = subprocess.run([sys.executable, SCRIPT, "--help"], capture_output=True, text=True)

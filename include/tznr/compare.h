@@ -177,6 +177,9 @@ tznr_match_all_pairs(tznr_candidates_t **out, const tznr_clkset_t *a, const tznr
  * The candidates are taken in sorted order (score descending, then a_index, then b_index,
  * whatever their order in @p cands); a pair is accepted when neither record is linked yet.
  *
+ * Memory: the links and two sets of the linked records, plus a sorted copy of @p cands only
+ * when it is not already in that order (a list from tznr_match() is used as it is).
+ *
  * @param[out] out    Receives the accepted links, sorted; NULL on failure.
  * @param[in]  cands  Candidate pairs (not modified).
  * @retval TZNR_OK      Success.
@@ -302,7 +305,9 @@ typedef struct tznr_match_stats {
  * @brief Options of tznr_match_stream() and tznr_match().
  *
  * Initialise with tznr_match_options_init() and then set fields: later versions may append
- * fields, and the library reads only the first tznr_match_options_t::size bytes.
+ * fields, and the library reads only the first tznr_match_options_t::size bytes (fields
+ * beyond them keep their defaults; a size from before tznr_match_options_t::max_pairs is
+ * accepted).
  */
 typedef struct tznr_match_options {
     size_t size;                 /**< sizeof(tznr_match_options_t), set by tznr_match_options_init(). */
@@ -318,10 +323,21 @@ typedef struct tznr_match_options {
                                       LSH tables. Returning non-zero cancels. */
     void *progress_user;         /**< Passed to tznr_match_options_t::progress. */
     tznr_match_stats_t *stats;   /**< If not NULL, receives the counters (also on failure). */
+    uint64_t max_pairs;          /**< tznr_match() only: the most pairs it collects (about 24
+                                      bytes each); one more stops the search with
+                                      ::TZNR_ELIMIT and no list, before memory runs out.
+                                      0 = no limit. Default
+                                      ::TZNR_MATCH_DEFAULT_MAX_PAIRS. tznr_match_stream()
+                                      holds a bounded number of pairs whatever their count
+                                      and ignores it. @since 0.3 */
 } tznr_match_options_t;
 
+/** Default of tznr_match_options_t::max_pairs: 20 million pairs (about 480 MB of list). */
+#define TZNR_MATCH_DEFAULT_MAX_PAIRS UINT64_C(20000000)
+
 /**
- * @brief Set every option to its default (threshold NaN: must be set).
+ * @brief Set every option to its default (threshold NaN: must be set; max_pairs
+ *        ::TZNR_MATCH_DEFAULT_MAX_PAIRS).
  * @param[out] opts  The options; NULL is ignored.
  * @since 0.2
  */
@@ -341,8 +357,11 @@ TZNR_API void tznr_match_options_init(tznr_match_options_t *opts);
  * bounded (at most 4 x threads tiles' pairs at once, each tile at most 256 x 4096 pairs)
  * whatever the number of pairs. LSH delivers table after table the pairs first found in that
  * table (memory: at most 4 x threads tables' new pairs, plus bit-column copies of the
- * filters, as large as the filters, and about 28 bytes per record and thread). Within a
- * chunk, pairs are sorted by a then b. With top-k, chunks hold whole records of A in
+ * filters, as large as the filters, and about 28 bytes per record and thread); a table
+ * whose new pairs reach 2^18 hands them over in chunks of about 2^18 pairs as it goes, so
+ * that one huge bucket (thousands of equal filters, all pairs above the threshold) holds no
+ * more than 4 x threads x (2^18 + 4096) pairs in memory (24 bytes each) whatever its number
+ * of pairs. Within a chunk, pairs are sorted by a then b. With top-k, chunks hold whole records of A in
  * increasing a, each record's pairs best first (score descending, then b ascending); memory
  * is O(|A| k) with LSH and O(threads x 256 x k) otherwise.
  *
@@ -381,7 +400,10 @@ tznr_match_stream(const tznr_clkset_t *a, const tznr_clkset_t *b,
  *
  * The list is sorted by score descending, then a_index, then b_index (as
  * tznr_candidates_sort()); it is identical for every thread count and kernel. Memory is
- * that of the list.
+ * that of the list, about 24 bytes a pair, bounded by tznr_match_options_t::max_pairs: a
+ * search that finds more pairs stops with ::TZNR_ELIMIT (the message gives the limit and
+ * the blocking) as soon as the limit is passed. Use tznr_match_stream() to process any
+ * number of pairs in bounded memory.
  *
  * @param[out] out   Receives the list; NULL on failure.
  * @param[in]  a     Filters of party A.
@@ -391,6 +413,7 @@ tznr_match_stream(const tznr_clkset_t *a, const tznr_clkset_t *b,
  * @retval TZNR_EINVAL    As tznr_match_stream().
  * @retval TZNR_EBUFSIZE  Different filter lengths.
  * @retval TZNR_ESTATE    Cancelled by the progress callback (no list).
+ * @retval TZNR_ELIMIT    More pairs than tznr_match_options_t::max_pairs (no list).
  * @retval TZNR_ENOMEM    Out of memory.
  * @par Thread safety
  * As tznr_match_stream().

@@ -107,6 +107,21 @@ TZNR_API size_t tznr_container_field_count(const tznr_container_t *c);
 TZNR_API const char *tznr_container_field_name(const tznr_container_t *c, size_t f);
 
 /**
+ * @brief Linkage group of field @p f (schema `features[i].linkage.group`).
+ *
+ * The fields of one group form a single comparison in probabilistic linkage: the best Dice
+ * over every cross pair of their filters (see tznr_link_column_count()). Members share the
+ * first member's hashing keys, so that a value gives the same bits in any member.
+ *
+ * @param[in] c  The container.
+ * @param[in] f  0 .. field_count-1.
+ * @return The group name (NUL-terminated, valid while the container lives), or NULL when the
+ *         field is in no group or on bad arguments.
+ * @since 0.2
+ */
+TZNR_API const char *tznr_container_field_group(const tznr_container_t *c, size_t f);
+
+/**
  * @brief Bits of each field-level filter (all fields have the same length).
  * @param[in] c  The container; NULL gives 0.
  * @return Bits per field filter, a multiple of 64.

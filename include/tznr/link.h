@@ -7,7 +7,10 @@
  * Pipeline: every candidate pair (all pairs, or those whose CLK Dice reaches a prefilter
  * threshold) gets a comparison vector: for each field, the level its field-level Dice falls
  * in (thresholds from the schema, see tznr_schema_feature_levels()), or missing when either
- * field filter is empty. EM (tznr_fs_em()) runs on the counts of distinct vectors. Pairs whose
+ * field filter is empty. The fields of a linkage group (schema `features[i].linkage.group`,
+ * e.g. birth name and usage name) form one entry, a **column**: its Dice is the best over
+ * every cross pair of the two records' non-empty member filters, and it is missing only when
+ * no such pair exists (tznr_link_column_count()). The model has one field per column. EM (tznr_fs_em()) runs on the counts of distinct vectors. Pairs whose
  * match probability reaches the threshold are links; for two files they go through a greedy
  * 1:1 assignment in decreasing match weight; for deduplication, connected components of the
  * links form clusters.
@@ -137,6 +140,32 @@ tznr_linker_set_u_from_random(tznr_linker_t *lk, uint64_t n_pairs, uint64_t seed
  * @since 0.1
  */
 TZNR_API TZNR_NODISCARD tznr_error_t tznr_linker_set_threads(tznr_linker_t *lk, unsigned threads);
+
+/** Default of tznr_linker_set_max_links(): 10 million links. */
+#define TZNR_LINK_DEFAULT_MAX_LINKS UINT64_C(10000000)
+
+/**
+ * @brief The most links (pairs reaching the match probability threshold) a run may keep.
+ *
+ * Links are held in memory until the end of the run (for the 1:1 assignment, the clusters
+ * and tznr_link_result_get()): about 32 bytes each, and 32 more while
+ * tznr_link_result_write_links() sorts them. After EM, the exact number of links is known
+ * from the pattern counts before any is stored; a run with more stops there with
+ * ::TZNR_ELIMIT, and a message naming the records, the pairs compared in the block, the
+ * links and this limit (e.g. 20,000 records of one surname and birth year all compared:
+ * use a finer blocking, tznr_linker_set_prefilter(), or a higher threshold). The comparison
+ * itself needs at most 2 bytes per pair (a cache, only for runs of at most 2^28 pairs) plus
+ * the distinct comparison patterns, whatever the number of pairs.
+ *
+ * @param[in,out] lk         The linker.
+ * @param[in]     max_links  The limit; 0 = no limit. Default ::TZNR_LINK_DEFAULT_MAX_LINKS.
+ * @retval TZNR_OK      Success.
+ * @retval TZNR_EINVAL  NULL linker.
+ * @par References
+ * dedupe issue #899 (one block of a common surname exhausting memory).
+ * @since 0.3
+ */
+TZNR_API TZNR_NODISCARD tznr_error_t tznr_linker_set_max_links(tznr_linker_t *lk, uint64_t max_links);
 
 /**
  * @brief Set a progress callback (units: candidate pairs compared, two passes).
@@ -312,8 +341,51 @@ TZNR_API TZNR_NODISCARD tznr_error_t
 tznr_link_result_write_report(const tznr_link_result_t *res, const char *path, int force);
 
 /**
+ * @brief Number of comparison columns of a container's layout: one per field, except that
+ *        the fields of one linkage group (tznr_container_field_group()) make a single column.
+ *
+ * Columns are the entries of a comparison vector and the fields of the Fellegi–Sunter model
+ * (tznr_fs_model_new()), in the order of their first field. Without groups there is one
+ * column per field, in field order.
+ *
+ * @param[in] c  The container.
+ * @return The column count, 0 for NULL.
+ * @since 0.2
+ */
+TZNR_API size_t tznr_link_column_count(const tznr_container_t *c);
+
+/**
+ * @brief Name of comparison column @p col: the field's name, or the group's name for a
+ *        linkage group (also the name used in the report).
+ * @param[in] c    The container.
+ * @param[in] col  0 .. tznr_link_column_count()-1.
+ * @return A NUL-terminated string valid while the container lives, or NULL on bad arguments.
+ * @since 0.2
+ */
+TZNR_API const char *tznr_link_column_name(const tznr_container_t *c, size_t col);
+
+/**
+ * @brief Fields (indices into the container's fields) compared in column @p col.
+ * @param[in]  c       The container.
+ * @param[in]  col     0 .. tznr_link_column_count()-1.
+ * @param[out] fields  Receives up to @p cap field indices, in field order (may be NULL).
+ * @param[in]  cap     Capacity of @p fields.
+ * @return The number of fields of the column (1, or the group's size), 0 on bad arguments.
+ * @since 0.2
+ */
+TZNR_API size_t tznr_link_column_fields(const tznr_container_t *c, size_t col, size_t *fields,
+                                        size_t cap);
+
+/**
  * @brief Comparison vector of one pair of records (the levels used by the model).
- * @param[out] gamma  Receives tznr_container_field_count() levels (or ::TZNR_FS_MISSING).
+ *
+ * Entry k is the level of column k (tznr_link_column_count()): for a single field, the level
+ * of the Dice of the two field filters, missing when either is empty; for a linkage group,
+ * the level of the best Dice over every pair (a's member x, b's member y) whose filters are
+ * both non-empty, missing when there is none.
+ *
+ * @param[out] gamma  Receives tznr_link_column_count() levels (or ::TZNR_FS_MISSING); without
+ *                    linkage groups, that is tznr_container_field_count().
  * @param[in]  a      Container of the first record.
  * @param[in]  ai     Its row.
  * @param[in]  b      Container of the second record (may equal @p a).

@@ -134,6 +134,21 @@ TZNR_API TZNR_NODISCARD tznr_error_t
 tznr_schema_fingerprint(const tznr_schema_t *schema, uint8_t *out, size_t out_len);
 
 /**
+ * @brief Linkage group of a feature (tznr extension `features[i].linkage.group`).
+ *
+ * The features of one group (at least two, with identical format, hashing and levels) form a
+ * single comparison in probabilistic linkage, the best Dice over every cross pair of their
+ * values, and are hashed with the keys of the group's first member (docs/linkage.md).
+ *
+ * @param[in] schema  A schema.
+ * @param[in] index   Feature index.
+ * @return The group name (valid while the schema lives), or NULL if the feature is in no
+ *         group, ignored, or the arguments are bad.
+ * @since 0.2
+ */
+TZNR_API const char *tznr_schema_feature_group(const tznr_schema_t *schema, size_t index);
+
+/**
  * @brief Comparison levels of a feature for probabilistic linkage (tznr extension
  *        `features[i].linkage.levels`).
  *

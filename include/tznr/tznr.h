@@ -17,5 +17,6 @@
 #include <tznr/fs.h>
 #include <tznr/container.h>
 #include <tznr/link.h>
+#include <tznr/audit.h>
 
 #endif

@@ -49,5 +49,7 @@ int cmd_match(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_link(int argc, char **argv);
 int cmd_dedupe(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 extern const char ENCODE_HELP[], MATCH_HELP[], KEYGEN_HELP[], LINK_HELP[], DEDUPE_HELP[];
+extern const char AUDIT_HELP[];
 #endif

@@ -15,7 +15,9 @@ const char LINK_HELP[] =
     "\n"
     "Probabilistic (Fellegi-Sunter) linkage of two native containers made with the same\n"
     "schema (tznr encode --format tznr). Each candidate pair gets a comparison vector (per\n"
-    "field, the level of its field-level Dice similarity, or 'missing'); EM estimates the\n"
+    "field, the level of its field-level Dice similarity, or 'missing'; the fields of one\n"
+    "schema linkage.group, e.g. birth and usage name, are one entry: the best Dice over\n"
+    "their cross pairs, missing only if no pair has both values); EM estimates the\n"
     "match prior and the m/u probabilities from the counts of distinct vectors, without\n"
     "labels. Pairs whose match probability is >= P are linked 1:1 (greedy, by decreasing\n"
     "match weight). Output: CSV a_id,b_id,match_probability,match_weight, sorted by\n"
@@ -32,6 +34,11 @@ const char LINK_HELP[] =
     "      --prefilter D       compare only pairs whose CLK Dice is >= D (default 0: all pairs)\n"
     "      --u-random N        estimate u from N random pairs and keep it fixed (default off)\n"
     "      --seed S            seed of the random pairs (default 1)\n"
+    "      --max-links N       most links (pairs reaching P) kept in memory, about 64 bytes\n"
+    "                          each (default 10000000, 0 = no limit); a run with more stops\n"
+    "                          after EM, before storing any, with an error naming the\n"
+    "                          records, pairs, links and limit, and writes nothing: use a\n"
+    "                          finer blocking (--prefilter) or a higher threshold\n"
     "  -h, --help              show this help and exit\n"
     "\n";
 
@@ -67,7 +74,7 @@ static int parse_u64(const char *s, uint64_t *out)
 
 static int run(const char *cmd, int argc, char **argv, int dedupe)
 {
-    enum { OPT_MAXIT = 1000, OPT_TOL, OPT_PRE, OPT_URAND, OPT_SEED };
+    enum { OPT_MAXIT = 1000, OPT_TOL, OPT_PRE, OPT_URAND, OPT_SEED, OPT_MAXLINKS };
     static const struct option opts[] = {
         {"threshold", required_argument, NULL, 'p'},
         {"output", required_argument, NULL, 'o'},
@@ -79,12 +86,13 @@ static int run(const char *cmd, int argc, char **argv, int dedupe)
         {"prefilter", required_argument, NULL, OPT_PRE},
         {"u-random", required_argument, NULL, OPT_URAND},
         {"seed", required_argument, NULL, OPT_SEED},
+        {"max-links", required_argument, NULL, OPT_MAXLINKS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *out_path = NULL, *report_path = NULL, *links_path = NULL;
     double threshold = 0.5, tol = 1e-6, pre = 0.0;
-    uint64_t maxit = 1000, urand = 0, seed = 1;
+    uint64_t maxit = 1000, urand = 0, seed = 1, max_links = TZNR_LINK_DEFAULT_MAX_LINKS;
     int force = 0, c;
     char *end;
     optind = 1;
@@ -125,6 +133,10 @@ static int run(const char *cmd, int argc, char **argv, int dedupe)
             if (parse_u64(optarg, &seed))
                 return usage_error(cmd, "--seed '%s': expected an unsigned integer", optarg);
             break;
+        case OPT_MAXLINKS:
+            if (parse_u64(optarg, &max_links))
+                return usage_error(cmd, "--max-links '%s': expected a count (0 = no limit)", optarg);
+            break;
         case 'h': return print_help(dedupe ? DEDUPE_HELP : LINK_HELP);
         default: return option_error(cmd, c, argv, opts);
         }
@@ -162,6 +174,8 @@ static int run(const char *cmd, int argc, char **argv, int dedupe)
         rc = tznr_linker_set_prefilter(lk, pre);
     if (!rc)
         rc = tznr_linker_set_u_from_random(lk, urand, seed);
+    if (!rc)
+        rc = tznr_linker_set_max_links(lk, max_links);
     cli_progress prog;
     cli_progress_init(&prog, dedupe ? "dedupe: pairs" : "link: pairs");
     if (!rc)

@@ -15,7 +15,7 @@
 const char MATCH_HELP[] =
     "Usage: tznr match --threshold T [--solver greedy|none] [--output LINKS.csv] [--force]\n"
     "                  [--threads N] [--top-k K] [--blocking none|lsh [LSH options]]\n"
-    "                  [--stats] A.json B.json\n"
+    "                  [--max-pairs N] [--stats] A.json B.json\n"
     "\n"
     "Compare every CLK of A.json with every CLK of B.json (clkhash JSON files, \"-\" for\n"
     "standard input for one of them) with the Dice coefficient and keep the pairs with a\n"
@@ -45,6 +45,12 @@ const char MATCH_HELP[] =
     "                          (an estimate; far fewer tables on large files)\n"
     "      --lsh-seed S        seed of the sampled positions (decimal or 0x hex; default\n"
     "                          0x747a6e722d6c7368); record it to reproduce a run\n"
+    "      --max-pairs N       most candidate pairs held in memory before solving (about\n"
+    "                          24 bytes each; default 20000000, 0 = no limit). More\n"
+    "                          stop the run early with an error naming the count, the\n"
+    "                          limit and the blocking, and no output is written: use a\n"
+    "                          finer blocking (--blocking lsh, larger --lsh-k), a\n"
+    "                          higher threshold or --top-k, or raise the limit\n"
     "      --stats             print a summary on standard error: kernel, threads,\n"
     "                          comparisons, reduction ratio, LSH parameters and recall\n"
     "  -h, --help              show this help and exit\n"
@@ -81,7 +87,7 @@ int cmd_match(int argc, char **argv)
 {
     enum {
         OPT_SOLVER = 1000, OPT_THREADS, OPT_TOPK, OPT_BLOCKING, OPT_LSH_K, OPT_LSH_TABLES,
-        OPT_LSH_RECALL, OPT_LSH_GOAL, OPT_LSH_SEED, OPT_STATS
+        OPT_LSH_RECALL, OPT_LSH_GOAL, OPT_LSH_SEED, OPT_STATS, OPT_MAX_PAIRS
     };
     static const struct option opts[] = {
         {"threshold", required_argument, NULL, 't'},
@@ -97,12 +103,13 @@ int cmd_match(int argc, char **argv)
         {"lsh-goal", required_argument, NULL, OPT_LSH_GOAL},
         {"lsh-seed", required_argument, NULL, OPT_LSH_SEED},
         {"stats", no_argument, NULL, OPT_STATS},
+        {"max-pairs", required_argument, NULL, OPT_MAX_PAIRS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *thr_text = NULL, *solver = "greedy", *out_path = NULL, *blocking = "none";
     const char *threads_text = NULL, *topk_text = NULL, *k_text = NULL, *tables_text = NULL;
-    const char *recall_text = NULL, *goal_text = NULL, *seed_text = NULL;
+    const char *recall_text = NULL, *goal_text = NULL, *seed_text = NULL, *max_text = NULL;
     int force = 0, stats = 0, c;
     optind = 1;
     opterr = 0;
@@ -121,6 +128,7 @@ int cmd_match(int argc, char **argv)
         case OPT_LSH_GOAL: goal_text = optarg; break;
         case OPT_LSH_SEED: seed_text = optarg; break;
         case OPT_STATS: stats = 1; break;
+        case OPT_MAX_PAIRS: max_text = optarg; break;
         case 'h': return print_help(MATCH_HELP);
         default: return option_error("match", c, argv, opts);
         }
@@ -143,6 +151,10 @@ int cmd_match(int argc, char **argv)
                            threads_text);
     if (topk_text && !parse_uint(topk_text, 1, (uint64_t)1 << 32, 0, &topk))
         return usage_error("match", "--top-k '%s' is not a whole number >= 1", topk_text);
+    uint64_t max_pairs = TZNR_MATCH_DEFAULT_MAX_PAIRS;
+    if (max_text && !parse_uint(max_text, 0, UINT64_MAX, 0, &max_pairs))
+        return usage_error("match", "--max-pairs '%s' is not a whole number >= 0 (0 = no limit)",
+                           max_text);
     int lsh;
     if (strcmp(blocking, "none") == 0)
         lsh = 0;
@@ -239,6 +251,7 @@ int cmd_match(int argc, char **argv)
         o.progress = cli_progress_cb;
         o.progress_user = &prog;
         o.stats = &st;
+        o.max_pairs = max_pairs;
         if (!rc)
             rc = tznr_match(&cands, a, b, &o);
         cli_progress_done(&prog);

@@ -25,6 +25,7 @@ static const char MAIN_HELP[] =
     "  match    find the pairs of CLKs above a Dice threshold (linkage unit)\n"
     "  link     probabilistic linkage of two containers, Fellegi-Sunter + EM (linkage unit)\n"
     "  dedupe   probabilistic deduplication of one container into clusters (linkage unit)\n"
+    "  audit    what the shared encodings alone reveal: bits, duplicates, field frequencies\n"
     "  help     show the help of a command\n"
     "\n"
     "Options:\n"
@@ -46,6 +47,7 @@ static const struct command COMMANDS[] = {
     {"match", cmd_match, MATCH_HELP},
     {"link", cmd_link, LINK_HELP},
     {"dedupe", cmd_dedupe, DEDUPE_HELP},
+    {"audit", cmd_audit, AUDIT_HELP},
 };
 
 static const struct command *find_command(const char *name)

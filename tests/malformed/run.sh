@@ -198,6 +198,8 @@ enc 1 "$C/date_not_leap_year.csv" ":2:" "column 'dob': not a valid date"
 enc 1 "$C/date_month_13.csv" ":2:" "column 'dob': not a valid date"
 enc 1 "$C/date_zero_placeholder.csv" ":2:" "column 'dob': not a valid date"
 enc 1 "$C/date_french_format.csv" ":2:" "column 'dob': not a valid date"
+enc 1 "$C/derive_bad_date.csv" ":3:" "column 'date_naissance': not a valid date" "$DATA/cases/C30/schema.json"
+enc 1 "$C/normalise_pattern_after.csv" ":3:" "column 'lastName': does not match pattern [A-Z]+( [A-Z]+)* (value \"LEFEVRE DUPONT 2\"), normalised from \"Lefèvre–Dupont 2\"" "$C/normalise_name_fr.schema.json"
 enc 1 "$C/enum_outside_list.csv" ":3:" "column 'gender': not one of M, F, O"
 enc 1 "$C/enum_lower_case.csv" ":2:" "column 'gender': not one of M, F, O"
 enc 1 "$C/pattern_letter.csv" ":2:" "column 'postcode': does not match pattern"
@@ -256,6 +258,25 @@ sch 1 "$D/bad_date_format.json" ": features[3].format.format" "unsupported direc
 sch 1 "$D/empty_enum.json" ": features[4].format.values" "non-empty array"
 sch 1 "$D/no_features.json" ": features" "non-empty array"
 sch 1 "$D/missing_hashing.json" ": features[1]" "hashing"
+sch 1 "$D/group_single_member.json" ": features[1].linkage.group" 'linkage group "names" has only this member'
+sch 1 "$D/group_levels_differ.json" ": features[2].linkage.levels" "must be the same as in features[1], the first member"
+sch 1 "$D/group_hashing_differ.json" ": features[2].hashing.strategy" "must be the same as in features[1]"
+sch 1 "$D/group_format_differ.json" ": features[3].format" "must be the same as in features[1]"
+sch 1 "$D/group_name_is_feature.json" ": features[1].linkage.group" 'group name "city" is the identifier of features[6]'
+sch 1 "$D/group_not_string.json" ": features[1].linkage.group" "expected a string (got an array)"
+# tznr extension features[i].derive (case C30, docs/schema.md)
+sch 1 "$D/derive_qualifier_unknown.json" ": features[5].derive.qualifier" 'must name one of the features (got "country")'
+sch 1 "$D/derive_date_column_unknown.json" ": features[5].derive.history.dateColumn" 'must name one of the features (got "birth")'
+sch 1 "$D/derive_bad_until_date.json" ": features[5].derive.history.table[0].until" 'must be a calendar date YYYY-MM-DD (got "2011-02-30")'
+sch 1 "$D/derive_overlapping_entries.json" ": features[5].derive.history.table[1]" "contradictory entry"
+sch 1 "$D/derive_cycle.json" ": features[5].derive.history.table[" "the mappings form a cycle"
+# format.normalise (tznr extension, docs/schema.md §2)
+sch 1 "$D/normalise_unknown_preset.json" ": features[1].format.normalise" 'unknown preset (known: name-fr; or give an object with form, case, separators, trim) (got "name-french")'
+sch 1 "$D/normalise_unknown_option.json" ": features[2].format.normalise.accents" "unknown key (allowed here: form, case, separators, trim)"
+sch 1 "$D/normalise_wrong_type.json" ": features[1].format.normalise.trim" 'expected a boolean (true or false) (got "yes")'
+sch 1 "$D/normalise_bad_form.json" ": features[2].format.normalise.form" 'must be one of none, NFC, NFKC, strip-accents (got "nfd")'
+sch 1 "$D/normalise_on_date.json" ": features[3].format.normalise" "unknown key (allowed here: type, description, format)"
+sch 1 "$D/normalise_enum_not_normalised.json" ": features[4].format.values[0]" '"M" is not in normalised form (format.normalise makes it "m")'
 truncate -s $((16 * 1024 * 1024 + 1)) "$GEN/schema_over_16MiB.json"
 sch 1 "$GEN/schema_over_16MiB.json" ": file is larger than the limit of 16777216 bytes" "limit"
 sch 3 "$GEN/no_such_schema.json" ": cannot open" "No such file"

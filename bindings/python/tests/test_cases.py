@@ -1,6 +1,8 @@
 """Cases from public bug reports (tests/data/cases) replayed through the Python binding.
 Expected values are those written in each case's expected.txt."""
+import copy
 import csv
+import json
 import math
 import os
 import unittest
@@ -97,6 +99,69 @@ class TestC12GlobalGreedy(unittest.TestCase):
                 self.assertEqual([(x.a_index, x.b_index, x.score) for x in links],
                                  [(1, 0, 0.95), (0, 1, 0.70)])
 
+
+class TestC30BirthPlaceCodes(unittest.TestCase):
+    """C30 (datagouv/decoupage-administratif #13): birth-place codes hashed as
+    TYPE|CODE after the schema's history table (tznr extension ``derive``). The expected
+    texts are written by hand: a derived CLK equals the CLK of that literal text under the
+    same schema without ``derive`` (same feature positions, so the same keys)."""
+
+    SECRET = "c30 python secret"
+    TEXTS = ["pays_ou_territoire|98506", "commune|97606", "pays|99243", "commune|97606",
+             "commune|97606"]
+
+    def setUp(self):
+        with open(os.path.join(CASES, "C30", "schema.json"), encoding="utf-8") as f:
+            self.schema_json = json.load(f)
+        self.records = os.path.join(CASES, "C30", "records.csv")
+        with open(self.records, encoding="utf-8", newline="") as f:
+            self.rows = list(csv.DictReader(f))
+
+    def encoder(self, schema_json):
+        return tznr.Encoder(tznr.Schema.from_json(schema_json), self.SECRET)
+
+    def test_derived_text_is_hashed(self):
+        clks = self.encoder(self.schema_json).encode_csv(self.records)
+        plain = copy.deepcopy(self.schema_json)
+        code = plain["features"][4]
+        del code["derive"]
+        del code["format"]["pattern"]
+        enc = self.encoder(plain)
+        for row, text, clk in zip(self.rows, self.TEXTS, clks):
+            literal = dict(row, code_lieu_naissance=text)
+            self.assertEqual(enc.encode_record(literal), clk, row["id"])
+
+    def test_batch_memo_threads(self):
+        enc = self.encoder(self.schema_json)
+        ref = list(enc.encode_csv(self.records))
+        for memo in ("all", "tokens", "off"):
+            for threads in (1, 2):
+                self.assertEqual(enc.encode(self.rows * 50, memo=memo, threads=threads),
+                                 ref * 50)
+
+    def test_field_filters(self):
+        fields = {}
+        for name in ("schema", "schema_no_history", "schema_retired"):
+            with open(os.path.join(CASES, "C30", name + ".json"), encoding="utf-8") as f:
+                c = self.encoder(json.load(f)).encode_csv_container(self.records)
+            k = c.field_names.index("code_lieu_naissance")
+            fields[name] = [c[r].fields[k] for r in range(len(c))]
+        t = fields["schema"]
+        self.assertLess(tznr.dice(t[0], t[1]), 1.0)     # L1-L2: not agreement
+        self.assertLess(tznr.dice(t[0], t[2]), 1.0)     # L1-L3: not agreement
+        self.assertEqual(t[3], t[4])                    # L4-L5: agreement with the table
+        self.assertLess(tznr.dice(fields["schema_no_history"][3],
+                                  fields["schema_no_history"][4]), 1.0)
+        self.assertEqual(tznr.popcount(fields["schema_retired"][4]), 0)   # neutral
+
+    def test_malformed_derive(self):
+        bad = copy.deepcopy(self.schema_json)
+        bad["features"][4]["derive"]["history"]["table"].append(
+            {"type": "commune", "code": "97606", "to": "98506"})
+        with self.assertRaises(tznr.SchemaError) as cm:
+            tznr.Schema.from_json(bad)
+        self.assertIn("features[4].derive.history.table[", str(cm.exception))
+        self.assertIn("cycle", str(cm.exception))
 
 if __name__ == "__main__":
     unittest.main()

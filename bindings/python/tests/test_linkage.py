@@ -314,3 +314,158 @@ class TestC23MissingIsNotAgreement(TempDirTestCase):
             sides.append(enc.encode_csv_container(p))
         got = {pairs[i][0]: tznr.compare_records(sides[0], i, sides[1], i)[0] for i in range(len(pairs))}
         self.assertEqual(got, {"p1": None, "p2": None, "p3": None, "p4": None, "p5": 0})
+
+
+@unittest.skipUnless(_lib.available("tznr_linker_set_max_links"), "no links limit")
+class TestC14OneHugeBlock(TempDirTestCase):
+    """Case C14: records of one surname and birth year form one block. Links (pairs with the
+    same given name: every field agrees) are counted here from the CSV with
+    collections.Counter; one fewer allowed than that stops the run with LimitError naming
+    the count and the limit. match() refuses more candidate pairs than max_pairs."""
+
+    def test_links_limit(self):
+        import collections
+        src = os.path.join(CASES, "C14", "records_1500.csv")
+        with open(src, encoding="utf-8", newline="") as f:
+            rows = list(csv.reader(f))
+        p = self.path("records_400.csv")
+        with open(p, "w", encoding="utf-8", newline="") as f:
+            csv.writer(f).writerows(rows[:401])
+        counts = collections.Counter(r[1] for r in rows[1:401])
+        want = sum(n * (n - 1) // 2 for n in counts.values())
+        with open(os.path.join(CASES, "C14", "schema_fs.json"), encoding="utf-8") as f:
+            enc = tznr.Encoder(tznr.Schema.from_json(f.read()), secret=b"c14 python secret")
+        c = enc.encode_csv_container(p)
+        res = tznr.Linker(max_links=0, threads=2).dedupe(c)
+        self.assertEqual(len(res.links), want)
+        self.assertEqual(len(tznr.Linker(max_links=want).dedupe(c).links), want)
+        with self.assertRaises(tznr.LimitError) as cm:
+            tznr.Linker(max_links=want - 1).dedupe(c)
+        msg = str(cm.exception)
+        self.assertIn("400 records", msg)
+        self.assertIn(f"{want} of the {400 * 399 // 2} pairs", msg)
+        self.assertIn(f"limit of {want - 1} links", msg)
+        with self.assertRaises(ValueError):
+            tznr.Linker(max_links=-1)
+
+    def test_match_max_pairs(self):
+        filters = [bytes([0x5A] * 64)] * 200     # one bucket: 200 x 200 = 40,000 pairs at 1.0
+        got = tznr.match(filters, filters, 1.0, solver="none", max_pairs=40000, as_numpy=False)
+        self.assertEqual(len(got), 40000)
+        with self.assertRaises(tznr.LimitError) as cm:
+            tznr.match(filters, filters, 1.0, solver="none", max_pairs=39999)
+        self.assertIn("more than 39999 candidate pairs", str(cm.exception))
+        self.assertEqual(len(tznr.match(filters, filters, 1.0, solver="greedy", max_pairs=0,
+                                        as_numpy=False)), 200)
+
+
+@unittest.skipUnless(_lib.available("tznr_link_column_count"), "this libtznr has no linkage groups")
+class TestC27LinkageGroups(TempDirTestCase):
+    """Case C27: file A has a birth name and a usage name, file B one name column. The schema
+    puts nom_naissance and nom_usage in linkage group "nom": one comparison column, the best
+    Dice over every cross pair of non-empty member filters. Expected values by hand (see
+    tests/test_link.c): identical names -> Dice 1 -> level 0; DUPONT vs DURAND bigram Dice
+    4/14 -> below 0.7 -> level 2 ("else"); no name on one side -> missing."""
+
+    C27 = os.path.join(CASES, "C27")
+
+    def encode(self, schema, csv_name):
+        with open(os.path.join(self.C27, schema), encoding="utf-8") as f:
+            enc = tznr.Encoder(tznr.Schema.from_json(f.read()), secret=b"c27 python secret")
+        return enc.encode_csv_container(os.path.join(self.C27, csv_name))
+
+    def test_columns_and_levels(self):
+        a = self.encode("schema.json", "file_a.csv")
+        b = self.encode("schema.json", "file_b_shared.csv")
+        miss = self.encode("schema.json", "file_a_missing.csv")
+        self.assertEqual(a.field_groups, ("nom", "nom", None, None, None))
+        self.assertEqual(tznr.link_columns(a),
+                         (("nom", (0, 1)), ("prenom", (2,)), ("date_naissance", (3,)),
+                          ("sexe", (4,))))
+        self.assertEqual([tznr.compare_records(a, 0, b, j) for j in range(3)],
+                         [(0, 0, 0, 0), (0, 0, 0, 0), (2, 0, 0, 0)])
+        self.assertEqual(tznr.compare_records(miss, 0, b, 0), (None, 0, 0, 0))   # A2: no name
+        self.assertEqual(tznr.compare_records(miss, 1, b, 1), (2, 0, 0, 0))      # A3 vs MARTIN
+        # without the group: 5 columns, and A1's birth name never meets B1's name (the fault)
+        a0 = self.encode("schema_no_group.json", "file_a.csv")
+        b0 = self.encode("schema_no_group.json", "file_b_shared.csv")
+        self.assertEqual(len(tznr.link_columns(a0)), 5)
+        self.assertEqual(tznr.compare_records(a0, 0, b0, 0), (None, 2, 0, 0, 0))
+
+    def test_fixed_model_linkage(self):
+        a = self.encode("schema.json", "file_a.csv")
+        b = self.encode("schema.json", "file_b_shared.csv")
+        model = tznr.FsModel([3, 2, 2, 2])      # one m/u per column: the group has one
+        m = [[0.9, 0.095, 0.005], [0.9, 0.1], [0.9, 0.1], [0.95, 0.05]]
+        u = [[0.01, 0.04, 0.95], [0.3, 0.7], [0.3, 0.7], [0.9, 0.1]]
+        model.set_params(0.01, m, u)
+        w, p, contrib = model.score(tznr.compare_records(a, 0, b, 0))
+        agree = math.log2(0.9 / 0.01) + 2 * math.log2(0.9 / 0.3) + math.log2(0.95 / 0.9)
+        self.assertAlmostEqual(w, math.log2(0.01 / 0.99) + agree, places=12)
+        self.assertAlmostEqual(p, 95 / 106, places=12)
+        w3, p3, _ = model.score(tznr.compare_records(a, 0, b, 2))
+        self.assertAlmostEqual(w3, math.log2(0.01 / 0.99) + math.log2(0.005 / 0.95)
+                               + 2 * math.log2(0.9 / 0.3) + math.log2(0.95 / 0.9), places=12)
+        self.assertLess(p3, 0.001)
+        res = tznr.Linker(model=model, fix_m=True, fix_u=True, threads=1).link(a, b)
+        self.assertEqual([(l.a_row, b.id(l.b_row)) for l in res.links], [(0, "B1")])
+        lam = res.model.params[0]
+        self.assertAlmostEqual(res.links[0].weight - math.log2(lam / (1 - lam)), agree, places=9)
+        report = self.path("report.json")
+        res.write_report(report)
+        with open(report, encoding="utf-8") as f:
+            fields = json.load(f)["fields"]
+        self.assertEqual([x["name"] for x in fields], ["nom", "prenom", "date_naissance", "sexe"])
+        self.assertEqual(fields[0]["members"], ["nom_naissance", "nom_usage"])
+        self.assertNotIn("members", fields[1])
+
+    def test_bad_groups(self):
+        with open(os.path.join(self.C27, "schema.json"), encoding="utf-8") as f:
+            good = json.load(f)
+        bad = json.loads(json.dumps(good))
+        bad["features"][2]["linkage"]["levels"] = [1.0, 0.8]
+        with self.assertRaises(tznr.SchemaError) as cm:
+            tznr.Schema.from_json(json.dumps(bad))
+        self.assertIn("features[2].linkage.levels: must be the same as in features[1]",
+                      str(cm.exception))
+        bad = json.loads(json.dumps(good))
+        del bad["features"][2]["linkage"]["group"]
+        with self.assertRaises(tznr.SchemaError) as cm:
+            tznr.Schema.from_json(json.dumps(bad))
+        self.assertIn('features[1].linkage.group: linkage group "nom" has only this member',
+                      str(cm.exception))
+
+    def test_container_header_groups_checked(self):
+        """A container whose header breaks the group rules is refused on reading (the
+        checksum recomputed, so the header check itself is reached)."""
+        import hashlib
+        import struct
+        a = self.encode("schema.json", "file_a.csv")
+        path = self.path("a.tznr")
+        a.write(path)
+        with open(path, "rb") as f:
+            data = f.read()[:-32]
+        hlen = struct.unpack("<I", data[12:16])[0]
+        header = json.loads(data[16:16 + hlen])
+        self.assertEqual([f.get("group") for f in header["fields"]], ["nom", "nom", None, None, None])
+
+        def variant(change, message):
+            h = json.loads(json.dumps(header))
+            change(h)
+            hb = json.dumps(h).encode("utf-8")
+            body = data[:12] + struct.pack("<I", len(hb)) + hb + data[16 + hlen:]
+            p = self.path("bad.tznr")
+            with open(p, "wb") as f:
+                f.write(body + hashlib.sha256(body).digest())
+            with self.assertRaises(tznr.FormatError) as cm:
+                tznr.Container.read(p)
+            self.assertIn(message, str(cm.exception))
+
+        variant(lambda h: h["fields"][1].pop("group"),
+                "fields[0].group: a linkage group needs at least 2 fields")
+        variant(lambda h: h["fields"][1].__setitem__("levels", [1.0, 0.8]),
+                "fields[1].levels must equal fields[0].levels")
+        variant(lambda h: h["fields"][0].__setitem__("group", 7),
+                "fields[0].group must be a group name")
+        variant(lambda h: [f.__setitem__("group", "prenom") for f in h["fields"][:2]],
+                "fields[0].group is the name of fields[2]")

@@ -35,8 +35,9 @@ from ._core import (LINK_DTYPE, LSH_DEFAULT_SEED, SECRET_TEXT_SIZE, ClkSet, Enco
                     lsh_candidate_probability, match, match_stream, popcount, set_cpu_kernel,
                     topk, write_links_csv)
 from ._linkage import (FS_MAX_LEVELS, FS_MISSING, Container, ContainerRecord, EmResult,
-                       FsModel, FsPatterns, Linker, LinkResult, LinkStats, ProbLink,
-                       compare_records, prior_from_rule)
+                       FsModel, FsPatterns, LinkColumn, Linker, LinkResult, LinkStats,
+                       ProbLink, compare_records, link_columns, prior_from_rule)
+from ._audit import AUDIT_LOW_CARDINALITY, AUDIT_TOP, Audit, audit
 from ._errors import (CODES, BufferSizeError, CryptoError, FormatError, InputError,
                       InvalidArgumentError, LimitError, SchemaError, StateError,
                       TznrError, TznrFileExistsError, TznrIOError, TznrMemoryError,
@@ -52,6 +53,7 @@ library_version_number: int = _lib.version_number
 library_path: str = _lib.library_path
 
 __all__ = [
+    "audit", "Audit", "AUDIT_TOP", "AUDIT_LOW_CARDINALITY",
     "Schema", "Feature", "Encoder", "ClkSet", "Link", "LINK_DTYPE", "dice", "popcount",
     "topk", "match", "match_stream", "MatchStats", "greedy_solve", "write_links_csv",
     "LshIndex", "LSH_DEFAULT_SEED", "lsh_candidate_probability", "lsh_agreement_bound",
@@ -59,7 +61,7 @@ __all__ = [
     "generate_secret_file", "SECRET_TEXT_SIZE",
     "Container", "ContainerRecord", "FsModel", "FsPatterns", "EmResult", "FS_MISSING",
     "FS_MAX_LEVELS", "prior_from_rule", "Linker", "LinkResult", "ProbLink", "LinkStats",
-    "compare_records",
+    "compare_records", "LinkColumn", "link_columns",
     "TznrError", "InvalidArgumentError", "TznrMemoryError", "BufferSizeError", "StateError",
     "CryptoError", "UnsupportedError", "TznrIOError", "SchemaError", "InputError",
     "FormatError", "TznrFileExistsError", "LimitError", "CODES",

@@ -1363,7 +1363,8 @@ def match(a: Union[ClkSet, Iterable[BytesLike]], b: Union[ClkSet, Iterable[Bytes
           threshold: float, *, solver: str = "greedy", threads: Optional[int] = None,
           top_k: Optional[int] = None, blocking: Optional[LshIndex] = None,
           progress: Optional[Callable[[int, int], Any]] = None,
-          stats: Optional[MatchStats] = None, as_numpy: Optional[bool] = None) -> Any:
+          stats: Optional[MatchStats] = None, as_numpy: Optional[bool] = None,
+          max_pairs: Optional[int] = None) -> Any:
     """Compare the filters of *a* with those of *b* (Dice coefficient) and link.
 
     Args:
@@ -1383,6 +1384,10 @@ def match(a: Union[ClkSet, Iterable[BytesLike]], b: Union[ClkSet, Iterable[Bytes
         as_numpy: True for a numpy structured array (fields ``a_index``, ``b_index``,
             ``score``; dtype :data:`LINK_DTYPE`), False for a list of :class:`Link`
             tuples; None (default) gives the array when numpy is installed, else the list.
+        max_pairs: the most candidate pairs collected before solving (about 24 bytes
+            each); one more raises :class:`LimitError`. None: the library default
+            (``TZNR_MATCH_DEFAULT_MAX_PAIRS``, 20 million); 0: no limit. Use
+            :func:`match_stream` for any number of pairs in bounded memory.
 
     The result does not depend on *threads* or on the comparison kernel.
 
@@ -1395,13 +1400,17 @@ def match(a: Union[ClkSet, Iterable[BytesLike]], b: Union[ClkSet, Iterable[Bytes
         BufferSizeError: *a* and *b* have different filter lengths.
         TznrMemoryError: out of memory (a :class:`MemoryError`).
         StateError: cancelled by *progress*.
+        LimitError: more candidate pairs than *max_pairs* (the message gives the limit).
     """
+    if max_pairs is not None and (not isinstance(max_pairs, int) or max_pairs < 0):
+        raise ValueError(f"max_pairs={max_pairs!r}: expected an int >= 0 (0 = no limit)")
     if solver not in ("greedy", "none"):
         raise ValueError(f"solver {solver!r}: expected 'greedy' or 'none'")
     sa, sb = _clkset(a), _clkset(b)
     with_opts = _L.available("tznr_match")
     if not with_opts and (threads is not None or top_k is not None or blocking is not None
-                          or progress is not None or stats is not None):
+                          or progress is not None or stats is not None
+                          or max_pairs is not None):
         _L.require("tznr_match", "match() options (threads, top_k, blocking, progress, stats)")
     with _Use(sa._res) as pa, _Use(sb._res) as pb:
         if len(sa) == 0 or len(sb) == 0:
@@ -1413,6 +1422,8 @@ def match(a: Union[ClkSet, Iterable[BytesLike]], b: Union[ClkSet, Iterable[Bytes
         elif with_opts:
             opts, prog, st = _match_options(threshold, threads, top_k, blocking, progress,
                                             stats)
+            if max_pairs is not None:
+                opts.max_pairs = max_pairs
             try:
                 with _reraise(prog):
                     if blocking is not None:

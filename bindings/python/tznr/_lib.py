@@ -60,7 +60,8 @@ class MatchOptions(Structure):
     """``tznr_match_options_t`` (compare.h). Initialise with ``tznr_match_options_init``."""
     _fields_ = [("size", c_size_t), ("threshold", c_double), ("threads", c_uint),
                 ("top_k", c_size_t), ("lsh", c_void_p), ("progress", PROGRESS_FN),
-                ("progress_user", c_void_p), ("stats", POINTER(MatchStats))]
+                ("progress_user", c_void_p), ("stats", POINTER(MatchStats)),
+                ("max_pairs", c_uint64)]
 
 
 class Pair(Structure):
@@ -94,6 +95,17 @@ _MATCH_OPTS = POINTER(MatchOptions)
 #: name -> (restype, argtypes), for every function of src/libtznr.map, in its order
 #: (alphabetical). The tests compare this table with the map and with the headers.
 PROTOTYPES: Dict[str, Tuple[Any, Sequence[Any]]] = {
+    "tznr_audit_class_sizes": (c_size_t, [_P, _U64_P, _U64_P, c_size_t]),
+    "tznr_audit_field_count": (c_size_t, [_P]),
+    "tznr_audit_field_name": (c_char_p, [_P, c_size_t]),
+    "tznr_audit_field_stat": (c_double, [_P, c_size_t, c_int]),
+    "tznr_audit_field_top": (c_size_t, [_P, c_size_t, _U64_P, c_size_t]),
+    "tznr_audit_free": (None, [_P]),
+    "tznr_audit_new_from_clkset": (STATUS, [_PP, _P]),
+    "tznr_audit_new_from_container": (STATUS, [_PP, _P]),
+    "tznr_audit_new_from_file": (STATUS, [_PP, c_char_p]),
+    "tznr_audit_stat": (c_double, [_P, c_int]),
+    "tznr_audit_write_json": (STATUS, [_P, c_char_p, c_int]),
     "tznr_candidates_add": (STATUS, [_P, c_uint64, c_uint64, c_double]),
     "tznr_candidates_count": (c_size_t, [_P]),
     "tznr_abort_outputs": (None, []),
@@ -118,6 +130,7 @@ PROTOTYPES: Dict[str, Tuple[Any, Sequence[Any]]] = {
     "tznr_container_field_bits": (c_size_t, [_P]),
     "tznr_container_field_count": (c_size_t, [_P]),
     "tznr_container_field_filter": (_P, [_P, c_size_t, c_size_t]),
+    "tznr_container_field_group": (c_char_p, [_P, c_size_t]),
     "tznr_container_field_levels": (c_size_t, [_P, c_size_t, _DOUBLE_P, c_size_t]),
     "tznr_container_field_name": (c_char_p, [_P, c_size_t]),
     "tznr_container_fingerprint": (STATUS, [_P, _P, c_size_t]),
@@ -164,6 +177,9 @@ PROTOTYPES: Dict[str, Tuple[Any, Sequence[Any]]] = {
     "tznr_fs_prior_from_rule": (STATUS, [_DOUBLE_P, c_uint64, c_double, c_uint64]),
     "tznr_fs_score": (STATUS, [_DOUBLE_P, _DOUBLE_P, _DOUBLE_P, _P, _P]),
     "tznr_last_error_message": (c_char_p, []),
+    "tznr_link_column_count": (c_size_t, [_P]),
+    "tznr_link_column_fields": (c_size_t, [_P, c_size_t, _SIZE_P, c_size_t]),
+    "tznr_link_column_name": (c_char_p, [_P, c_size_t]),
     "tznr_link_compare": (STATUS, [_P, _P, c_size_t, _P, c_size_t]),
     "tznr_link_dedupe": (STATUS, [_PP, _P, _P]),
     "tznr_link_result_cluster": (c_uint64, [_P, c_uint64]),
@@ -180,6 +196,7 @@ PROTOTYPES: Dict[str, Tuple[Any, Sequence[Any]]] = {
     "tznr_linker_free": (None, [_P]),
     "tznr_linker_new": (STATUS, [_PP]),
     "tznr_linker_set_em": (STATUS, [_P, c_uint, c_double]),
+    "tznr_linker_set_max_links": (STATUS, [_P, c_uint64]),
     "tznr_linker_set_model": (STATUS, [_P, _P, c_int, c_int]),
     "tznr_linker_set_prefilter": (STATUS, [_P, c_double]),
     "tznr_linker_set_progress": (STATUS, [_P, PROGRESS_FN, _P]),
@@ -202,6 +219,7 @@ PROTOTYPES: Dict[str, Tuple[Any, Sequence[Any]]] = {
     "tznr_match_options_init": (None, [_MATCH_OPTS]),
     "tznr_match_stream": (STATUS, [_P, _P, _MATCH_OPTS, PAIR_SINK_FN, _P]),
     "tznr_schema_feature_count": (c_size_t, [_P]),
+    "tznr_schema_feature_group": (c_char_p, [_P, c_size_t]),
     "tznr_schema_feature_is_ignored": (c_int, [_P, c_size_t]),
     "tznr_schema_feature_levels": (c_size_t, [_P, c_size_t, _DOUBLE_P, c_size_t]),
     "tznr_schema_feature_name": (c_char_p, [_P, c_size_t]),

@@ -14,7 +14,7 @@ _lib = _L.lib
 
 __all__ = ["Container", "ContainerRecord", "FS_MISSING", "FsModel", "FsPatterns", "EmResult",
            "prior_from_rule", "Linker", "LinkResult", "ProbLink", "LinkStats",
-           "compare_records"]
+           "compare_records", "LinkColumn", "link_columns"]
 
 #: Comparison-vector entry of a field missing on either side (``TZNR_FS_MISSING``); the
 #: Python API also accepts and returns None for it.
@@ -127,6 +127,19 @@ class Container(_Handle):
         with _Use(self._res) as p:
             n = _lib.tznr_container_field_count(p)
             return tuple(_lib.tznr_container_field_name(p, i).decode("utf-8") for i in range(n))
+
+    @property
+    def field_groups(self) -> Tuple[Optional[str], ...]:
+        """Linkage group of each field (schema ``features[i].linkage.group``), None for a
+        field in no group. The fields of a group are one comparison: see
+        :func:`link_columns`."""
+        fn = _L.require("tznr_container_field_group", "Container.field_groups")
+        with _Use(self._res) as p:
+            out = []
+            for i in range(_lib.tznr_container_field_count(p)):
+                g = fn(p, i)
+                out.append(None if g is None else g.decode("utf-8"))
+            return tuple(out)
 
     @property
     def field_bits(self) -> int:
@@ -498,6 +511,10 @@ class Linker(_Handle):
         threads: threads comparing pairs (0 or None: all online cores; at most 64). Results
             do not depend on it.
         progress: ``progress(done, total)``; return True to cancel.
+        max_links: the most links a run keeps (about 64 bytes each); a run with more
+            raises :class:`LimitError` after EM, before storing any (the message names the
+            records, pairs compared, links and the limit). None: the library default
+            (``TZNR_LINK_DEFAULT_MAX_LINKS``, 10 million); 0: no limit.
 
     Configure once; then :meth:`link` and :meth:`dedupe` may run from several threads.
     """
@@ -508,7 +525,10 @@ class Linker(_Handle):
                  fix_m: bool = False, fix_u: bool = False,
                  u_from_random: Optional[int] = None, seed: int = 0,
                  threads: Optional[int] = None,
-                 progress: Optional[Callable[[int, int], Any]] = None) -> None:
+                 progress: Optional[Callable[[int, int], Any]] = None,
+                 max_links: Optional[int] = None) -> None:
+        if max_links is not None and (not isinstance(max_links, int) or max_links < 0):
+            raise ValueError(f"max_links={max_links!r}: expected an int >= 0 (0 = no limit)")
         fn = _L.require("tznr_linker_new", "Linker")
         self._own(_new_handle(fn), _lib.tznr_linker_free)
         self._prog: Optional[_Progress] = None
@@ -527,6 +547,8 @@ class Linker(_Handle):
                 _lib.tznr_linker_set_u_from_random(p, u_from_random, seed)
             if threads is not None:
                 _L.require("tznr_linker_set_threads", "Linker(threads=...)")(p, threads)
+            if max_links is not None:
+                _L.require("tznr_linker_set_max_links", "Linker(max_links=...)")(p, max_links)
             if progress is not None:
                 self._prog = _Progress(progress)     # kept alive with the linker
                 _lib.tznr_linker_set_progress(p, self._prog.c_fn, None)
@@ -537,7 +559,8 @@ class Linker(_Handle):
         Raises:
             InvalidArgumentError: different schema fingerprints or layouts, or a model of
                 another shape.
-            LimitError: more than 2^32 pairs without a prefilter.
+            LimitError: more than 2^32 pairs without a prefilter, or more links than
+                *max_links*.
             StateError: cancelled by *progress*.
         """
         out = c_void_p()
@@ -554,11 +577,39 @@ class Linker(_Handle):
         return LinkResult._wrap(out.value)  # type: ignore[arg-type]
 
 
+class LinkColumn(NamedTuple):
+    """One comparison column: an entry of the comparison vector and a field of the model."""
+    name: str
+    """The field's name, or the linkage group's name."""
+    fields: Tuple[int, ...]
+    """Indices of the container fields compared in it (several for a linkage group)."""
+
+
+def link_columns(c: Container) -> Tuple[LinkColumn, ...]:
+    """The comparison columns of a container's layout (link.h ``tznr_link_column_*``): one
+    per field, except that the fields of one linkage group (e.g. birth name and usage name)
+    make a single column whose Dice is the best over every cross pair of non-empty member
+    filters, missing only when no such pair exists. Columns are the entries of
+    :func:`compare_records` and the fields of the model, in the order of their first field."""
+    count = _L.require("tznr_link_column_count", "link_columns()")
+    with _Use(c._res) as p:
+        out = []
+        for k in range(count(p)):
+            n = _lib.tznr_link_column_fields(p, k, None, 0)
+            buf = (c_size_t * max(n, 1))()
+            n = _lib.tznr_link_column_fields(p, k, buf, n)
+            out.append(LinkColumn(_lib.tznr_link_column_name(p, k).decode("utf-8"),
+                                  tuple(int(x) for x in buf[:n])))
+        return tuple(out)
+
+
 def compare_records(a: Container, ai: int, b: Container, bi: int) -> Tuple[Optional[int], ...]:
     """Comparison vector of record *ai* of *a* and record *bi* of *b* (the levels the model
-    uses; None where a field is missing on either side)."""
+    uses, one per comparison column, see :func:`link_columns`; None where a column is
+    missing)."""
     with _Use(a._res) as pa, _Use(b._res) as pb:
-        n = _lib.tznr_container_field_count(pa)
+        n = (_lib.tznr_link_column_count(pa) if _L.available("tznr_link_column_count")
+             else _lib.tznr_container_field_count(pa))
         g = (ctypes.c_uint8 * max(n, 1))()
         _lib.tznr_link_compare(g, pa, ai, pb, bi)
     return tuple(None if x == FS_MISSING else int(x) for x in g[:n])
