@@ -370,6 +370,8 @@ tznr_error_t tznr_audit_new_from_file(tznr_audit_t **out, const char *path)
             /* a pipe would lose the byte peeked at: decide by the name instead */
             size_t len = strlen(path);
             first = len >= 5 && strcmp(path + len - 5, ".tznr") == 0 ? 'T' : '{';
+        } else if (st.st_size == 0) {
+            first = EOF;
         } else {
             FILE *fp = fopen(path, "rb");
             if (!fp)
@@ -378,6 +380,10 @@ tznr_error_t tznr_audit_new_from_file(tznr_audit_t **out, const char *path)
             fclose(fp);
         }
     }
+
+    if (first == EOF)   /* an empty regular file, or nothing on standard input */
+        return tznr__err(TZNR_EFORMAT, "%s: the file is empty (expected a CLK JSON file or a "
+                         ".tznr container)", name);
     tznr_error_t rc;
     tznr_audit_t *a = NULL;
     if (first == 'T') {

@@ -358,7 +358,7 @@ START_TEST(malformed)
 {
     const char *dir = tt_tmpdir();
     static const struct { const char *name, *text, *what; } cases[] = {
-        {"empty.json", "", "empty.json"},
+        {"empty.json", "", "the file is empty"},
         {"text.json", "hello, world\n", "text.json"},
         {"none.json", "{\"clks\": []}\n", "no encodings"},
         {"badb64.json", "{\"clks\": [\"!!!\"]}\n", "clks[0]"},

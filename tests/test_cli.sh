@@ -437,5 +437,57 @@ if [ "$rc" = 0 ] && [ "$(wc -l <"$WORK/c14_links.csv")" = 112214 ]; then ok "C14
 run dedupe --max-links -1 --output "$WORK/c14_x.csv" "$WORK/c14.tznr"
 expect_fail "dedupe --max-links -1: usage error" 2 "--max-links"
 
+# ------------------------------------------ an output may not be an input or another output
+# (found by a fresh user: link -o F --report F lost the links; encode -o IN --force IN would
+# replace the source CSV). Usage error, status 2, --force or not, and nothing is touched.
+unchanged() { # NAME FILE SHA: FILE still has checksum SHA
+    if [ "$(sha256sum <"$2")" = "$3" ]; then ok "$1: input untouched"; else fail "$1: input untouched"; fi
+}
+cp "$WORK/c14.tznr" "$WORK/clash.tznr"
+sum_t=$(sha256sum <"$WORK/clash.tznr")
+run dedupe --force --output "$WORK/clash.csv" --links "$WORK/clash.csv" "$WORK/clash.tznr"
+expect_fail "dedupe --output F --links F: usage error" 2 "is both the output (--output) and the links file (--links)"
+if [ -e "$WORK/clash.csv" ]; then fail "dedupe --output F --links F: nothing written"; else ok "dedupe --output F --links F: nothing written"; fi
+run dedupe --force --output "$WORK/x.csv" --report "$WORK/../$(basename "$WORK")/clash.tznr" "$WORK/clash.tznr"
+expect_fail "dedupe --report INPUT (other spelling): usage error" 2 "is both the report (--report) and the input A"
+unchanged "dedupe --report INPUT" "$WORK/clash.tznr" "$sum_t"
+run link --force -o "$WORK/same.csv" --report "$WORK/same.csv" "$WORK/clash.tznr" "$WORK/c14.tznr"
+expect_fail "link -o F --report F: usage error" 2 "is both the output (--output) and the report (--report)"
+cp "$C14/records_1500.csv" "$WORK/clash_in.csv"
+sum_c=$(sha256sum <"$WORK/clash_in.csv")
+run encode --force --schema "$C14/schema_fs.json" --secret-file "$WORK/c14.key" -o "$WORK/clash_in.csv" "$WORK/clash_in.csv"
+expect_fail "encode -o INPUT --force: usage error" 2 "is both the output (--output) and the input CSV"
+unchanged "encode -o INPUT --force" "$WORK/clash_in.csv" "$sum_c"
+run encode --force --schema "$C14/schema_fs.json" --secret-file "$WORK/c14.key" -o "$WORK/c14.key" "$WORK/clash_in.csv"
+expect_fail "encode -o SECRET --force: usage error" 2 "and the secret (--secret-file)"
+sum_j=$(sha256sum <"$WORK/same.json")
+run match --force --threshold 0.9 -o "$WORK/same.json" "$WORK/same.json" "$WORK/same.json"
+expect_fail "match -o INPUT --force: usage error" 2 "is both the output (--output) and the input A"
+unchanged "match -o INPUT --force" "$WORK/same.json" "$sum_j"
+run audit --force --report "$WORK/same.json" "$WORK/same.json"
+expect_fail "audit --report INPUT --force: usage error" 2 "is both the report (--report) and the input"
+unchanged "audit --report INPUT --force" "$WORK/same.json" "$sum_j"
+ln -s "$WORK/same.json" "$WORK/alias.json"
+run match --force --threshold 0.9 -o "$WORK/alias.json" "$WORK/same.json" "$WORK/same.json"
+expect_fail "match -o SYMLINK-TO-INPUT: usage error" 2 "is both the output (--output) and the input A"
+unchanged "match -o SYMLINK-TO-INPUT" "$WORK/same.json" "$sum_j"
+
+# dedupe writes its clusters to standard output without --output, like link its links
+run dedupe --max-links 0 "$WORK/c14.tznr"
+if [ "$rc" = 0 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1501 ] && [[ $out == "id,cluster_id"* ]]; then
+    ok "dedupe without --output: clusters on standard output"
+else
+    fail "dedupe without --output" "exit $rc; $err"
+fi
+run dedupe --links - "$WORK/c14.tznr"
+expect_fail "dedupe: two outputs on standard output: usage error" 2 "only one of --output, --report and --links"
+
+# link of containers made with different schemas: the message names both files
+C27=$DATA/cases/C27
+run encode --format tznr --schema "$C27/schema.json" --secret-file "$WORK/c14.key" --output "$WORK/c27a.tznr" "$C27/file_a.csv"
+expect_ok "C27: encode a container"
+run link -o "$WORK/mixed.csv" "$WORK/c27a.tznr" "$WORK/c14.tznr"
+expect_fail "link of containers of different schemas: names both files" 1 "different linkage schemas" "A = $WORK/c27a.tznr, B = $WORK/c14.tznr"
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -138,6 +138,23 @@ class Files(unittest.TestCase):
         self.assertIn("must end in .svg, .png or .pdf", err)
         self.assertEqual(os.listdir(self.dir), [])
 
+    def test_output_directory_missing_or_link(self):
+        st, err = run("bench-dice", os.path.join(RESULTS, "dice.txt"), "-o",
+                      os.path.join(self.dir, "nodir", "d.png"))
+        self.assertEqual(st, 1)
+        self.assertIn("cannot write in", err)
+        target = os.path.join(self.dir, "target.png")
+        with open(target, "w") as f:
+            f.write("keep")
+        link = os.path.join(self.dir, "link.png")
+        os.symlink(target, link)
+        st, err = run("bench-dice", os.path.join(RESULTS, "dice.txt"), "-o", link, "--force")
+        self.assertEqual(st, 1)
+        self.assertIn("is not a regular file", err)
+        self.assertTrue(os.path.islink(link))
+        with open(target) as f:
+            self.assertEqual(f.read(), "keep")
+
     def _write(self, name, text):
         p = os.path.join(self.dir, name)
         with open(p, "w", encoding="utf-8") as f:

@@ -29,6 +29,16 @@ int print_help(const char *text);
 int option_error(const char *cmd, int c, char **argv, const struct option *longopts);
 /* 1 (after printing) if `out` exists and may not be replaced */
 int output_taken(const char *cmd, const char *out, int force);
+/* One file named by a command line, with its role ("--output", "input B.json", ...). */
+typedef struct cli_file {
+    const char *path;   /* NULL or "-" (a standard stream): never clashes */
+    const char *role;
+    int output;         /* 1: the command writes it */
+} cli_file;
+/* 1 (after a usage message) if an output is the same file as another output or an input
+ * (same existing file, or the same path once its directory is resolved): writing it would
+ * destroy the other, --force or not. */
+int files_clash(const char *cmd, const cli_file *files, size_t n);
 /* a number in [0, 1], whole string; 1 on success */
 int parse_threshold(const char *s, double *out);
 

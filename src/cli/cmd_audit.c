@@ -86,6 +86,9 @@ int cmd_audit(int argc, char **argv)
     if (optind + 1 < argc)
         return usage_error("audit", "unexpected argument '%s'", argv[optind + 1]);
     const char *file = argv[optind];
+    const cli_file files[] = {{report_path, "the report (--report)", 1}, {file, "the input", 0}};
+    if (files_clash("audit", files, sizeof files / sizeof *files))
+        return EXIT_USAGE;
     if (output_taken("audit", report_path, force))
         return EXIT_IO;
     tznr_audit_t *a = NULL;

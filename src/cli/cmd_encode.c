@@ -103,6 +103,12 @@ int cmd_encode(int argc, char **argv)
         out_path = "-";
     if (strcmp(input, "-") == 0 && (strcmp(schema_path, "-") == 0 || strcmp(secret_path, "-") == 0))
         return usage_error("encode", "standard input can be used for one file only");
+    const cli_file files[] = {{out_path, "the output (--output)", 1},
+                              {input, "the input CSV", 0},
+                              {schema_path, "the schema (--schema)", 0},
+                              {secret_path, "the secret (--secret-file)", 0}};
+    if (files_clash("encode", files, sizeof files / sizeof *files))
+        return EXIT_USAGE;
     if (output_taken("encode", out_path, force))
         return EXIT_IO;
 

@@ -43,13 +43,13 @@ const char LINK_HELP[] =
     "\n";
 
 const char DEDUPE_HELP[] =
-    "Usage: tznr dedupe [--threshold P] --output CLUSTERS.csv [--links LINKS.csv]\n"
+    "Usage: tznr dedupe [--threshold P] [--output CLUSTERS.csv] [--links LINKS.csv]\n"
     "                   [--report REPORT.json] [--force] [EM and candidate options] A.tznr\n"
     "\n"
     "Probabilistic deduplication of one native container: EM over all pairs of records,\n"
     "links with match probability >= P, and clusters = connected components of the links.\n"
     "Output: CSV id,cluster_id (one row per record; cluster_id is the id of the cluster's\n"
-    "first record). Options as for 'tznr link', plus:\n"
+    "first record), to standard output without --output. Options as for 'tznr link', plus:\n"
     "  -l, --links FILE        also write the pairwise links (a_id,b_id,match_probability,\n"
     "                          match_weight)\n"
     "\n";
@@ -147,12 +147,21 @@ static int run(const char *cmd, int argc, char **argv, int dedupe)
                                          "expected two containers, A.tznr and B.tznr");
     if (argc - optind > want)
         return usage_error(cmd, "unexpected argument '%s'", argv[optind + want]);
-    if (dedupe && !out_path)
-        return usage_error(cmd, "missing --output (the clusters CSV)");
     if (!out_path)
         out_path = "-";
+    if ((strcmp(out_path, "-") == 0) + (report_path && strcmp(report_path, "-") == 0) +
+        (links_path && strcmp(links_path, "-") == 0) > 1)
+        return usage_error(cmd, "only one of --output, --report and --links can be standard "
+                           "output");
     if (!dedupe && strcmp(argv[optind], "-") == 0 && strcmp(argv[optind + 1], "-") == 0)
         return usage_error(cmd, "standard input can be used for one file only");
+    const cli_file files[] = {{out_path, "the output (--output)", 1},
+                              {report_path, "the report (--report)", 1},
+                              {links_path, "the links file (--links)", 1},
+                              {argv[optind], "the input A", 0},
+                              {dedupe ? NULL : argv[optind + 1], "the input B", 0}};
+    if (files_clash(cmd, files, sizeof files / sizeof *files))
+        return EXIT_USAGE;
     if (output_taken(cmd, out_path, force) || output_taken(cmd, report_path, force) ||
         output_taken(cmd, links_path, force))
         return EXIT_IO;
@@ -188,6 +197,11 @@ static int run(const char *cmd, int argc, char **argv, int dedupe)
     cli_progress_done(&prog);
     if (rc) {
         status = rc == TZNR_EINVAL ? report_data(cmd, rc) : report(cmd, rc);
+        if (rc == TZNR_EINVAL && dedupe)   /* the library knows containers, not files */
+            fprintf(stderr, "tznr %s: input: %s\n", cmd, argv[optind]);
+        else if (rc == TZNR_EINVAL)
+            fprintf(stderr, "tznr %s: inputs: A = %s, B = %s\n", cmd, argv[optind],
+                    argv[optind + 1]);
         goto done;
     }
     unsigned it;

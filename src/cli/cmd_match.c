@@ -194,6 +194,10 @@ int cmd_match(int argc, char **argv)
         return usage_error("match", "standard input can be used for one file only");
     if (!out_path)
         out_path = "-";
+    const cli_file files[] = {{out_path, "the output (--output)", 1},
+                              {a_path, "the input A", 0}, {b_path, "the input B", 0}};
+    if (files_clash("match", files, sizeof files / sizeof *files))
+        return EXIT_USAGE;
     if (output_taken("match", out_path, force))
         return EXIT_IO;
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -111,6 +112,61 @@ int output_taken(const char *cmd, const char *out, int force)
     fprintf(stderr, "tznr %s: %s: %s: exists (use --force to overwrite)\n", cmd,
             tznr_strerror(TZNR_EEXIST), out);
     return 1;
+}
+
+/* dir(path) resolved + "/" + base(path), in buf; the raw path if the directory does not
+ * resolve (then only the same text matches) */
+static const char *canonical(const char *path, char *buf, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[PATH_MAX], real[PATH_MAX];
+    const char *base = slash ? slash + 1 : path;
+    if (slash) {
+        size_t n = (size_t)(slash - path);
+        if (n >= sizeof dir)
+            return path;
+        memcpy(dir, path, n);
+        dir[n] = '\0';
+        if (n == 0)
+            strcpy(dir, "/");
+    } else {
+        strcpy(dir, ".");
+    }
+    if (!realpath(dir, real) || (size_t)snprintf(buf, size, "%s/%s", real, base) >= size)
+        return path;
+    return buf;
+}
+
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    int ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+    if (ea && eb)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    if (ea != eb)
+        return 0;
+    char ca[PATH_MAX + 256], cb[PATH_MAX + 256];   /* neither exists yet: compare the names */
+    return strcmp(canonical(a, ca, sizeof ca), canonical(b, cb, sizeof cb)) == 0;
+}
+
+int files_clash(const char *cmd, const cli_file *files, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!files[i].output || !files[i].path || strcmp(files[i].path, "-") == 0)
+            continue;
+        for (size_t j = 0; j < n; j++) {
+            if (j == i || !files[j].path || strcmp(files[j].path, "-") == 0 ||
+                (files[j].output && j < i))   /* each pair of outputs once */
+                continue;
+            if (same_file(files[i].path, files[j].path)) {
+                usage_error(cmd, "'%s' is both %s and %s: writing it would destroy the "
+                            "other (--force does not allow this)", files[i].path,
+                            files[i].role, files[j].role);
+                return 1;
+            }
+        }
+    }
+    return 0;
 }
 
 int parse_threshold(const char *s, double *out)
