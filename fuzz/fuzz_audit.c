@@ -15,31 +15,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/evp.h>
 
 #include "fuzz_util.h"
 #include "tznr/tznr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size == 0)
+    const char *path = fuzz_file_set_checksummed(data, size);
+    if (!path)
         return 0;
-    const int fix = data[0] & 1;
-    data++;
-    size--;
-    uint8_t *buf = malloc(size + 32);
-    FUZZ_CHECK(buf != NULL, "out of memory");
-    if (size)
-        memcpy(buf, data, size);
-    size_t n = size;
-    if (fix) {
-        unsigned int dl = 0;
-        FUZZ_CHECK(EVP_Digest(buf, size, buf + size, &dl, EVP_sha256(), NULL) == 1 && dl == 32,
-                   "SHA-256 failed");
-        n += 32;
-    }
-    const char *path = fuzz_file_set(buf, n);
-    free(buf);
     tznr_audit_t *a = (tznr_audit_t *)&a;   /* must be reset to NULL on failure */
     tznr_error_t rc = tznr_audit_new_from_file(&a, path);
     if (rc) {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <openssl/evp.h>
 
 #ifndef TZNR_FUZZ_DATA
 #error "TZNR_FUZZ_DATA (the tests/data directory) must be defined by the build"
@@ -56,6 +57,29 @@ const char *fuzz_file_set(const uint8_t *data, size_t size)
         done += (size_t)w;
     }
     return file_path;
+}
+
+const char *fuzz_file_set_checksummed(const uint8_t *data, size_t size)
+{
+    if (size == 0)
+        return NULL;
+    const int fix = data[0] & 1;
+    data++;
+    size--;
+    uint8_t *buf = malloc(size + 32);
+    FUZZ_CHECK(buf != NULL, "out of memory");
+    if (size)
+        memcpy(buf, data, size);
+    size_t n = size;
+    if (fix) {
+        unsigned int dl = 0;
+        FUZZ_CHECK(EVP_Digest(buf, size, buf + size, &dl, EVP_sha256(), NULL) == 1 && dl == 32,
+                   "SHA-256 failed");
+        n += 32;
+    }
+    const char *path = fuzz_file_set(buf, n);
+    free(buf);
+    return path;
 }
 
 static char tmp_dir[256];

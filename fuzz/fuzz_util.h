@@ -25,6 +25,11 @@ _Noreturn void fuzz_fail(const char *file, int line, const char *cond, const cha
  * writes the bytes and returns the path to open. */
 const char *fuzz_file_set(const uint8_t *data, size_t size);
 
+/* The input file of the container-shaped harnesses: byte 0 even = the other bytes as they
+ * are; odd = the other bytes with their SHA-256 appended (the container trailer), so that
+ * parsing gets past the checksum. NULL for an empty input; otherwise as fuzz_file_set. */
+const char *fuzz_file_set_checksummed(const uint8_t *data, size_t size);
+
 /* A private temporary directory (on /dev/shm when available), removed at exit with the
  * files named through fuzz_tmp_path. */
 const char *fuzz_tmp_path(const char *name);
