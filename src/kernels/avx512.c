@@ -47,38 +47,7 @@ panel_impl(const tznr__w64 *const rows[TZNR__ROWS_MAX], const uint32_t pa[TZNR__
     return mask;
 }
 
-#define FIXED(W)                                                                              \
-    T512 static uint32_t panel_##W(const tznr__w64 *const rows[TZNR__ROWS_MAX],              \
-                                   const uint32_t pa[TZNR__ROWS_MAX], const uint64_t *panel,  \
-                                   const uint32_t pb[TZNR__LANES], size_t words, uint64_t m,  \
-                                   uint64_t counts[])                                         \
-    {                                                                                         \
-        (void)words;                                                                          \
-        return panel_impl(rows, pa, panel, pb, W, m, counts);                                 \
-    }
-FIXED(8)
-FIXED(16)
-FIXED(32)
-FIXED(64)
-
-T512 static uint32_t panel_any(const tznr__w64 *const rows[TZNR__ROWS_MAX],
-                               const uint32_t pa[TZNR__ROWS_MAX], const uint64_t *panel,
-                               const uint32_t pb[TZNR__LANES], size_t words, uint64_t m,
-                               uint64_t counts[])
-{
-    return panel_impl(rows, pa, panel, pb, words, m, counts);
-}
-
-static tznr__panel_fn panel_for(size_t words)
-{
-    switch (words) {
-    case 8: return panel_8;
-    case 16: return panel_16;
-    case 32: return panel_32;
-    case 64: return panel_64;
-    default: return panel_any;
-    }
-}
+TZNR__PANEL_VARIANTS(T512)
 
 /* one pair: 8 words per vector, tail by mask */
 T512 static uint64_t and_popcount(const tznr__w64 *a, const tznr__w64 *b, size_t words)

@@ -38,6 +38,41 @@ typedef uint32_t (*tznr__panel_fn)(const tznr__w64 *const rows[TZNR__ROWS_MAX],
                                    const uint32_t pa[TZNR__ROWS_MAX], const uint64_t *panel,
                                    const uint32_t pb[TZNR__LANES], size_t words, uint64_t m,
                                    uint64_t counts[TZNR__ROWS_MAX * TZNR__LANES]);
+
+/* In a SIMD kernel file that defines panel_impl(rows, pa, panel, pb, words, m, counts) with
+ * the target attribute TARGET: panel_8/16/32/64 (the word count a compile-time constant, so
+ * the loop unrolls), panel_any, and panel_for(words) choosing among them. */
+#define TZNR__PANEL_VARIANT(TARGET, W)                                                        \
+    TARGET static uint32_t panel_##W(const tznr__w64 *const rows[TZNR__ROWS_MAX],            \
+                                     const uint32_t pa[TZNR__ROWS_MAX], const uint64_t *panel, \
+                                     const uint32_t pb[TZNR__LANES], size_t words, uint64_t m, \
+                                     uint64_t counts[])                                       \
+    {                                                                                         \
+        (void)words;                                                                          \
+        return panel_impl(rows, pa, panel, pb, W, m, counts);                                 \
+    }
+#define TZNR__PANEL_VARIANTS(TARGET)                                                          \
+    TZNR__PANEL_VARIANT(TARGET, 8)                                                            \
+    TZNR__PANEL_VARIANT(TARGET, 16)                                                           \
+    TZNR__PANEL_VARIANT(TARGET, 32)                                                           \
+    TZNR__PANEL_VARIANT(TARGET, 64)                                                           \
+    TARGET static uint32_t panel_any(const tznr__w64 *const rows[TZNR__ROWS_MAX],             \
+                                     const uint32_t pa[TZNR__ROWS_MAX], const uint64_t *panel, \
+                                     const uint32_t pb[TZNR__LANES], size_t words, uint64_t m, \
+                                     uint64_t counts[])                                       \
+    {                                                                                         \
+        return panel_impl(rows, pa, panel, pb, words, m, counts);                             \
+    }                                                                                         \
+    static tznr__panel_fn panel_for(size_t words)                                             \
+    {                                                                                         \
+        switch (words) {                                                                      \
+        case 8: return panel_8;                                                               \
+        case 16: return panel_16;                                                             \
+        case 32: return panel_32;                                                             \
+        case 64: return panel_64;                                                             \
+        default: return panel_any;                                                            \
+        }                                                                                     \
+    }
 typedef uint64_t (*tznr__pair_fn)(const tznr__w64 *a, const tznr__w64 *b, size_t words);
 
 typedef struct tznr__kernel {
