@@ -53,36 +53,7 @@ static void die(const char *what, tznr_error_t rc)
     exit(1);
 }
 
-/* examples/febrl4/run.sh's cleaning: CRs removed, leading and trailing spaces removed,
- * spaces around commas removed */
-static size_t clean_line(char *s)
-{
-    size_t o = 0, n = strlen(s), i = 0;
-    while (i < n && s[i] == ' ')
-        i++;
-    for (; i < n; i++) {
-        if (s[i] == '\r' || s[i] == '\n')
-            continue;
-        if (s[i] == ' ' || s[i] == ',') {
-            size_t j = i;
-            while (j < n && s[j] == ' ')
-                j++;
-            if (j < n && s[j] == ',') {
-                j++;
-                while (j < n && s[j] == ' ')
-                    j++;
-                s[o++] = ',';
-                i = j - 1;
-                continue;
-            }
-        }
-        s[o++] = s[i];
-    }
-    while (o && s[o - 1] == ' ')
-        o--;
-    s[o] = '\0';
-    return o;
-}
+#include "../tests/febrl_clean.h"   /* clean_line: examples/common.sh's prepare_febrl */
 
 typedef struct lines {
     char **v;
