@@ -39,6 +39,8 @@ typedef struct cli_file {
  * (same existing file, or the same path once its directory is resolved): writing it would
  * destroy the other, --force or not. */
 int files_clash(const char *cmd, const cli_file *files, size_t n);
+/* a whole-string unsigned integer in [lo, hi] (decimal, or hex with 0x if hex); 1 if ok */
+int parse_uint(const char *s, uint64_t lo, uint64_t hi, int hex, uint64_t *out);
 /* a number in [0, 1], whole string; 1 on success */
 int parse_threshold(const char *s, double *out);
 

@@ -59,19 +59,6 @@ static int parse_prob(const char *s, double *out)
     return parse_threshold(s, out) == 0 && *out > 0.0 && *out < 1.0 ? 0 : -1;
 }
 
-static int parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    if (!*s || *s == '-' || *s == '+')
-        return -1;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end || errno)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static int run(const char *cmd, int argc, char **argv, int dedupe)
 {
     enum { OPT_MAXIT = 1000, OPT_TOL, OPT_PRE, OPT_URAND, OPT_SEED, OPT_MAXLINKS };
@@ -112,7 +99,7 @@ static int run(const char *cmd, int argc, char **argv, int dedupe)
             break;
         case 'f': force = 1; break;
         case OPT_MAXIT:
-            if (parse_u64(optarg, &maxit) || maxit == 0 || maxit > 1000000)
+            if (!parse_uint(optarg, 1, 1000000, 0, &maxit))
                 return usage_error(cmd, "--max-iterations '%s': expected 1 .. 1000000", optarg);
             break;
         case OPT_TOL:
@@ -126,15 +113,15 @@ static int run(const char *cmd, int argc, char **argv, int dedupe)
                 return usage_error(cmd, "--prefilter '%s' is not a number in [0, 1]", optarg);
             break;
         case OPT_URAND:
-            if (parse_u64(optarg, &urand))
+            if (!parse_uint(optarg, 0, UINT64_MAX, 0, &urand))
                 return usage_error(cmd, "--u-random '%s': expected a count", optarg);
             break;
         case OPT_SEED:
-            if (parse_u64(optarg, &seed))
+            if (!parse_uint(optarg, 0, UINT64_MAX, 0, &seed))
                 return usage_error(cmd, "--seed '%s': expected an unsigned integer", optarg);
             break;
         case OPT_MAXLINKS:
-            if (parse_u64(optarg, &max_links))
+            if (!parse_uint(optarg, 0, UINT64_MAX, 0, &max_links))
                 return usage_error(cmd, "--max-links '%s': expected a count (0 = no limit)", optarg);
             break;
         case 'h': return print_help(dedupe ? DEDUPE_HELP : LINK_HELP);

@@ -62,20 +62,6 @@ const char MATCH_HELP[] =
     "terminal.\n"
     "\n";
 
-/* a whole-string unsigned integer in [lo, hi] (decimal, or hex with 0x if hex); 1 if ok */
-static int parse_uint(const char *s, uint64_t lo, uint64_t hi, int hex, uint64_t *out)
-{
-    if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
-        return 0;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, hex ? 0 : 10);
-    if (errno || *end || v < lo || v > hi)
-        return 0;
-    *out = v;
-    return 1;
-}
-
 static double now_s(void)
 {
     struct timespec ts;
